@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import type { Column, TableSchema } from "../schema.ts";
+import type { Pipeline, PipelineInput, ValueFormat } from "./types.ts";
+
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores");
+const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "use letters, digits and underscores");
+const format = z.enum(["json", "string", "bytes"]);
+
+const column: z.ZodType<Column> = z.lazy(() =>
+  z.discriminatedUnion("type", [
+    z.strictObject({
+      type: z.enum(["string", "int32", "int64", "double", "boolean", "timestamp", "date"]),
+      nullable: z.boolean().optional(),
+    }),
+    z.strictObject({
+      type: z.literal("decimal"),
+      precision: z.int().min(1).max(38),
+      scale: z.int().min(0).max(38),
+      nullable: z.boolean().optional(),
+    }),
+    z.strictObject({ type: z.literal("list"), items: column, nullable: z.boolean().optional() }),
+    z.strictObject({
+      type: z.literal("struct"),
+      fields: z
+        .record(columnName, column)
+        .refine((f) => Object.keys(f).length > 0, "needs at least one field"),
+      nullable: z.boolean().optional(),
+    }),
+  ]),
+);
+
+const definition = z.strictObject({
+  name: identifier,
+  description: z.string().default(""),
+  source: z.strictObject({
+    topics: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name")).min(1),
+    valueFormat: format,
+    keyFormat: format.default("string"),
+  }),
+  schema: z
+    .record(columnName, column)
+    .refine((s) => Object.keys(s).length > 0, "needs at least one column")
+    .refine(
+      (s) => !Object.keys(s).some((c) => c.startsWith("_")),
+      "column names starting with _ are reserved",
+    ),
+  transform: z.custom<Pipeline["transform"]>((t) => typeof t === "function", "must be a function"),
+  partitioning: z.strictObject({
+    eventTime: z.union([z.literal("kafka-timestamp"), z.strictObject({ field: columnName })]),
+    granularity: z.enum(["hour", "day"]),
+    columns: z.array(columnName).default([]),
+  }),
+  sink: z.strictObject({
+    table: identifier,
+    format: z.enum(["parquet", "jsonl-gzip"]),
+    compression: z.enum(["zstd", "snappy"]).default("zstd"),
+    targetFileSizeMiB: z
+      .number()
+      .positive()
+      .max(5 * 1024)
+      .default(128),
+  }),
+  quarantine: z.strictObject({ prefix: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/) }).default({
+    prefix: "_quarantine",
+  }),
+});
+
+/**
+ * Declares a pipeline and validates it at once, so a wrong setting fails when the
+ * module loads (cold start, `cdk synth`, CLI start) with the offending field named.
+ */
+export function definePipeline<
+  const S extends TableSchema,
+  VF extends ValueFormat,
+  KF extends ValueFormat = "string",
+>(input: PipelineInput<S, VF, KF>): Pipeline {
+  const where = `pipeline${typeof input?.name === "string" ? `(${input.name})` : ""}`;
+  const parsed = definition.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError([where, ...issue.path.map(String)].join("."), issue.message);
+  }
+  const pipeline = parsed.data as Pipeline;
+  checkPartitioning(pipeline, where);
+  return Object.freeze(pipeline);
+}
+
+function checkPartitioning(p: Pipeline, where: string): void {
+  const { eventTime, columns } = p.partitioning;
+  if (typeof eventTime === "object") {
+    const col = p.schema[eventTime.field];
+    if (col?.type !== "timestamp" || col.nullable) {
+      throw new ConfigError(
+        `${where}.partitioning.eventTime.field`,
+        `"${eventTime.field}" must be a non-nullable timestamp column of the schema`,
+      );
+    }
+  }
+  for (const [i, name] of columns.entries()) {
+    const col = p.schema[name];
+    if (!col || !["string", "int32", "int64", "boolean", "date"].includes(col.type)) {
+      throw new ConfigError(
+        `${where}.partitioning.columns.${i}`,
+        `"${name}" must be a string, integer, boolean or date column of the schema`,
+      );
+    }
+    if (name === "dt" || name === "hour") {
+      throw new ConfigError(
+        `${where}.partitioning.columns.${i}`,
+        `"${name}" is the time partition's own column`,
+      );
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { InferRow, TableSchema } from "../schema.ts";
+
+/** How the Kafka value (or key) bytes are deserialized before the transform sees them. */
+export type ValueFormat = "json" | "string" | "bytes";
+
+type Deserialized<F extends ValueFormat> = F extends "json"
+  ? unknown
+  : F extends "string"
+    ? string
+    : Uint8Array;
+
+/** One Kafka record as the transform sees it: deserialized, with its coordinates. */
+export interface SourceRecord<V = unknown, K = unknown> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Milliseconds since the epoch, as Kafka stored it. */
+  readonly timestamp: number;
+  readonly timestampType: "CREATE_TIME" | "LOG_APPEND_TIME" | "NO_TIMESTAMP_TYPE";
+  readonly key: K | null;
+  readonly value: V;
+  readonly headers: ReadonlyArray<{ readonly key: string; readonly value: Uint8Array }>;
+}
+
+/** map / flatMap / filter in one: return a row, several rows, or null to drop the record. */
+export type Transform<V, K, Row> = (record: SourceRecord<V, K>) => Row | Row[] | null | undefined;
+
+export interface SourceConfig<VF extends ValueFormat = ValueFormat, KF extends ValueFormat = ValueFormat> {
+  readonly topics: readonly string[];
+  readonly valueFormat: VF;
+  /** Defaults to "string". */
+  readonly keyFormat?: KF;
+}
+
+export interface PartitioningConfig {
+  /** Event time: the Kafka record timestamp, or a timestamp column of the output row. Never the wall clock. */
+  readonly eventTime: "kafka-timestamp" | { readonly field: string };
+  readonly granularity: "hour" | "day";
+  /** Extra value columns partitioned on, after the time columns (Hive layout `col=value`). */
+  readonly columns?: readonly string[];
+}
+
+export interface SinkConfig {
+  /** Table name: lower-case letters, digits and underscores, as Glue and Hive want them. */
+  readonly table: string;
+  readonly format: "parquet" | "jsonl-gzip";
+  /** Parquet codec; defaults to zstd. */
+  readonly compression?: "zstd" | "snappy";
+  /** Target size of one output file in MiB; defaults to 128. */
+  readonly targetFileSizeMiB?: number;
+}
+
+export interface QuarantineConfig {
+  /** Object key prefix for quarantine files; defaults to "_quarantine". */
+  readonly prefix: string;
+}
+
+/** What a user writes in a pipeline file. */
+export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF extends ValueFormat> {
+  readonly name: string;
+  readonly description?: string;
+  readonly source: SourceConfig<VF, KF>;
+  readonly schema: S;
+  readonly transform: Transform<Deserialized<VF>, Deserialized<KF>, InferRow<S>>;
+  readonly partitioning: PartitioningConfig;
+  readonly sink: SinkConfig;
+  readonly quarantine?: QuarantineConfig;
+}
+
+/** A validated pipeline with every default filled in. */
+export interface Pipeline {
+  readonly name: string;
+  readonly description: string;
+  readonly source: Required<SourceConfig>;
+  readonly schema: TableSchema;
+  readonly transform: Transform<unknown, unknown, Record<string, unknown>>;
+  readonly partitioning: Required<PartitioningConfig>;
+  readonly sink: Required<SinkConfig>;
+  readonly quarantine: QuarantineConfig;
+}
