@@ -61,6 +61,12 @@ const definition = z.strictObject({
       .max(5 * 1024)
       .default(128),
   }),
+  writeBack: z
+    .strictObject({
+      topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name"),
+      key: columnName.optional(),
+    })
+    .optional(),
   quarantine: z.strictObject({ prefix: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/) }).default({
     prefix: "_quarantine",
   }),
@@ -83,6 +89,10 @@ export function definePipeline<
   }
   const pipeline = parsed.data as Pipeline;
   checkPartitioning(pipeline, where);
+  const wbKey = pipeline.writeBack?.key;
+  if (wbKey !== undefined && !(wbKey in pipeline.schema)) {
+    throw new ConfigError(`${where}.writeBack.key`, `"${wbKey}" is not a column of the schema`);
+  }
   return Object.freeze(pipeline);
 }
 

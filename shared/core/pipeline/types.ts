@@ -55,6 +55,16 @@ export interface QuarantineConfig {
   readonly prefix: string;
 }
 
+/**
+ * Optional write-back of transformed rows to a Kafka topic, so other engines (Flink, Spark,
+ * plain consumers) can share the results. The row is sent as JSON; `key` names the row column
+ * whose value becomes the Kafka key (omitted: the source record's key is kept).
+ */
+export interface WriteBackConfig {
+  readonly topic: string;
+  readonly key?: string;
+}
+
 /** What a user writes in a pipeline file. */
 export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF extends ValueFormat> {
   readonly name: string;
@@ -65,6 +75,7 @@ export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF
   readonly partitioning: PartitioningConfig;
   readonly sink: SinkConfig;
   readonly quarantine?: QuarantineConfig;
+  readonly writeBack?: WriteBackConfig;
 }
 
 /** A validated pipeline with every default filled in. */
@@ -77,4 +88,5 @@ export interface Pipeline {
   readonly partitioning: Required<PartitioningConfig>;
   readonly sink: Required<SinkConfig>;
   readonly quarantine: QuarantineConfig;
+  readonly writeBack?: WriteBackConfig;
 }
