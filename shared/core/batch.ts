@@ -1,0 +1,153 @@
+import { encodeJsonlGzip } from "./encode/jsonl-gzip.ts";
+import { encodeParquet } from "./encode/parquet.ts";
+import type { PartitionBatch, RawRecord } from "./kafka-decode.ts";
+import { dataFileKey, type OffsetRange, quarantineKey } from "./keys.ts";
+import type { Pipeline } from "./pipeline/types.ts";
+import { compileRecordProcessor, type OutputRow } from "./process-record.ts";
+import { quarantineLine } from "./quarantine-line.ts";
+import { fileExtension, fileSchema } from "./table-layout.ts";
+
+/** One encoded output file, ready to put. */
+export interface PlannedFile {
+  readonly key: string;
+  readonly body: Uint8Array;
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  readonly rows: number;
+  /** Partition path for data files; absent for quarantine files. */
+  readonly partitionPath?: string;
+}
+
+export interface ProcessedRow extends OutputRow {
+  readonly record: RawRecord;
+}
+
+/** Everything a batch produces, computed purely; the runtime only writes it. */
+export interface BatchPlan {
+  readonly ranges: readonly OffsetRange[];
+  readonly recordsIn: number;
+  readonly filtered: number;
+  readonly quarantined: number;
+  readonly rows: readonly ProcessedRow[];
+  readonly dataFiles: readonly PlannedFile[];
+  readonly quarantineFiles: readonly PlannedFile[];
+}
+
+// A rough per-row overhead (lineage, levels) added to the input size to estimate file size.
+const ROW_OVERHEAD_BYTES = 48;
+
+/** Builds the processing function of a pipeline once (cold start), then plans each batch. */
+export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly PartitionBatch[]) => BatchPlan {
+  const processRecord = compileRecordProcessor(pipeline);
+  const schema = fileSchema(pipeline);
+  const names = Object.keys(schema);
+  const ext = fileExtension(pipeline);
+  const targetBytes = pipeline.sink.targetFileSizeMiB * 1024 * 1024;
+  const { table } = pipeline.sink;
+  const encode = (columns: Record<string, unknown[]>, meta: Record<string, string>) =>
+    pipeline.sink.format === "parquet"
+      ? encodeParquet(schema, columns, { compression: pipeline.sink.compression, metadata: meta })
+      : encodeJsonlGzip(schema, columns);
+
+  return (batches) => {
+    const rows: ProcessedRow[] = [];
+    const dataFiles: PlannedFile[] = [];
+    const quarantineFiles: PlannedFile[] = [];
+    let filtered = 0;
+    let quarantined = 0;
+    let recordsIn = 0;
+    for (const { topic, partition, records } of batches) {
+      const groups = new Map<string, ProcessedRow[][]>();
+      const groupBytes = new Map<string, number>();
+      const bad: string[] = [];
+      let firstBad = -1;
+      let lastBad = -1;
+      for (const record of records) {
+        recordsIn++;
+        const outcome = processRecord(record);
+        if (outcome.kind === "filtered") filtered++;
+        else if (outcome.kind === "quarantined") {
+          quarantined++;
+          if (firstBad < 0) firstBad = record.offset;
+          lastBad = record.offset;
+          bad.push(JSON.stringify(quarantineLine(record, outcome.error)));
+        } else {
+          const size = (record.value?.length ?? 0) + ROW_OVERHEAD_BYTES;
+          for (const row of outcome.rows) {
+            const processed = { ...row, record };
+            rows.push(processed);
+            let parts = groups.get(row.path);
+            if (!parts) {
+              parts = [[]];
+              groups.set(row.path, parts);
+              groupBytes.set(row.path, 0);
+            }
+            if (groupBytes.get(row.path)! + size > targetBytes && parts.at(-1)!.length > 0) {
+              parts.push([]);
+              groupBytes.set(row.path, 0);
+            }
+            parts.at(-1)!.push(processed);
+            groupBytes.set(row.path, groupBytes.get(row.path)! + size);
+          }
+        }
+      }
+      for (const [path, parts] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        for (const part of parts) {
+          const first = part[0]!.record.offset;
+          const last = part.at(-1)!.record.offset;
+          const columns = toColumns(part, names);
+          const meta = {
+            "lakestream.table": table,
+            "lakestream.offsets": `${topic}+${partition}+${first}-${last}`,
+          };
+          dataFiles.push({
+            key: dataFileKey(table, path, topic, partition, first, ext),
+            body: encode(columns, meta),
+            topic,
+            partition,
+            firstOffset: first,
+            lastOffset: last,
+            rows: part.length,
+            partitionPath: path,
+          });
+        }
+      }
+      if (bad.length) {
+        quarantineFiles.push({
+          key: quarantineKey(pipeline.quarantine.prefix, table, topic, partition, firstBad),
+          body: new TextEncoder().encode(`${bad.join("\n")}\n`),
+          topic,
+          partition,
+          firstOffset: firstBad,
+          lastOffset: lastBad,
+          rows: bad.length,
+        });
+      }
+    }
+    const ranges = batches
+      .filter((b) => b.records.length > 0)
+      .map((b) => ({
+        topic: b.topic,
+        partition: b.partition,
+        first: b.records[0]!.offset,
+        last: b.records.at(-1)!.offset,
+      }));
+    return { ranges, recordsIn, filtered, quarantined, rows, dataFiles, quarantineFiles };
+  };
+}
+
+function toColumns(part: readonly ProcessedRow[], names: readonly string[]): Record<string, unknown[]> {
+  const columns: Record<string, unknown[]> = {};
+  for (const name of names) columns[name] = new Array(part.length);
+  for (let i = 0; i < part.length; i++) {
+    const { values, record } = part[i]!;
+    for (const name of names) columns[name]![i] = values[name];
+    columns._topic![i] = record.topic;
+    columns._partition![i] = record.partition;
+    columns._offset![i] = BigInt(record.offset);
+    columns._ts![i] = record.timestamp;
+  }
+  return columns;
+}

@@ -1,0 +1,158 @@
+import pLimit from "p-limit";
+import { type BatchPlan, compileBatchPlanner, type PlannedFile } from "../core/batch.ts";
+import { decodeKafkaEvent } from "../core/kafka-decode.ts";
+import type { KafkaBatchResponse } from "../core/kafka-event.ts";
+import { commitKey, type OffsetRange } from "../core/keys.ts";
+import type { Pipeline } from "../core/pipeline/types.ts";
+import { type ObjectStore, StorageError } from "../storage/object-store.ts";
+import { type WriteBackSink, writeBackMessages } from "./write-back-rows.ts";
+import { contentTypeOf, type WrittenFile, writeFileOnce } from "./write-files.ts";
+
+/** What one batch did; stored in its commit record and returned again on replay. */
+export interface IngestSummary {
+  readonly pipeline: string;
+  readonly table: string;
+  readonly batch: readonly OffsetRange[];
+  readonly recordsIn: number;
+  readonly rowsWritten: number;
+  readonly filtered: number;
+  readonly quarantined: number;
+  readonly files: readonly { readonly key: string; readonly partition: string; readonly rows: number }[];
+  readonly quarantineFiles: readonly string[];
+}
+
+export interface IngestResult {
+  readonly summary: IngestSummary;
+  /** Lambda's Kafka partial batch response: where each failed topic-partition resumes. */
+  readonly response: KafkaBatchResponse;
+  /** True when the batch had been committed before and nothing was written. */
+  readonly replay: boolean;
+}
+
+export interface IngestDeps {
+  readonly pipeline: Pipeline;
+  readonly store: ObjectStore;
+  readonly writeBack?: WriteBackSink;
+  /** Parallel puts per batch; S3 is latency-bound, so a few in flight cut batch time. */
+  readonly concurrency?: number;
+}
+
+/**
+ * The ingest path: decode → plan (pure) → write files once → write back → commit.
+ * Bad records never fail the batch. A transient storage or producer failure makes the
+ * partial batch response resume each failed topic-partition at its first unwritten offset;
+ * what landed before that is committed, so no later stage misses it.
+ */
+export function createIngest(deps: IngestDeps): (event: unknown) => Promise<IngestResult> {
+  const { pipeline, store } = deps;
+  const plan = compileBatchPlanner(pipeline);
+  const limit = pLimit(deps.concurrency ?? 8);
+  const { table } = pipeline.sink;
+
+  return async (event) => {
+    const batches = decodeKafkaEvent(event);
+    const ranges = batches
+      .filter((b) => b.records.length > 0)
+      .map((b) => ({
+        topic: b.topic,
+        partition: b.partition,
+        first: b.records[0]!.offset,
+        last: b.records.at(-1)!.offset,
+      }));
+    if (ranges.length === 0)
+      return { summary: summarize(pipeline, [], emptyPlan, [], []), response: ok(), replay: false };
+    const previous = await store.get(commitKey(table, ranges));
+    if (previous)
+      return { summary: JSON.parse(new TextDecoder().decode(previous)), response: ok(), replay: true };
+
+    const planned = plan(batches);
+    const failedAt = new Map<string, number>();
+    const markFailed = (topic: string, partition: number, offset: number) => {
+      const tp = `${topic}-${partition}`;
+      failedAt.set(tp, Math.min(failedAt.get(tp) ?? Number.POSITIVE_INFINITY, offset));
+    };
+    const write = (file: PlannedFile) =>
+      limit(async (): Promise<WrittenFile | undefined> => {
+        try {
+          return await writeFileOnce(store, file, contentTypeOf(file.key));
+        } catch (e) {
+          if (!(e instanceof StorageError && e.transient)) throw e;
+          markFailed(file.topic, file.partition, file.firstOffset);
+          return undefined;
+        }
+      });
+    const [data, bad] = await Promise.all([
+      Promise.all(planned.dataFiles.map(write)),
+      Promise.all(planned.quarantineFiles.map(write)),
+    ]);
+    const landed = (w: WrittenFile | undefined): w is WrittenFile =>
+      w !== undefined &&
+      w.file.firstOffset < (failedAt.get(`${w.file.topic}-${w.file.partition}`) ?? Infinity);
+
+    if (deps.writeBack && pipeline.writeBack) {
+      const rows = planned.rows.filter(
+        (r) => r.record.offset < (failedAt.get(`${r.record.topic}-${r.record.partition}`) ?? Infinity),
+      );
+      try {
+        await deps.writeBack.send(writeBackMessages(pipeline, rows));
+      } catch {
+        // The producer may have delivered part of the rows; retrying the whole batch repeats
+        // them (at least once on the topic) but never drops one.
+        for (const r of ranges) markFailed(r.topic, r.partition, r.first);
+      }
+    }
+
+    const committedRanges = ranges.flatMap((r) => {
+      const stop = failedAt.get(`${r.topic}-${r.partition}`);
+      if (stop === undefined) return [r];
+      return stop > r.first ? [{ ...r, last: stop - 1 }] : [];
+    });
+    const summary = summarize(pipeline, committedRanges, planned, data.filter(landed), bad.filter(landed));
+    if (committedRanges.length > 0) {
+      try {
+        const body = new TextEncoder().encode(JSON.stringify(summary, null, 1));
+        await store.put(commitKey(table, committedRanges), body, {
+          ifAbsent: true,
+          contentType: "application/json",
+        });
+      } catch (e) {
+        if (!(e instanceof StorageError && e.transient)) throw e;
+        for (const r of ranges) markFailed(r.topic, r.partition, r.first);
+      }
+    }
+    const response = {
+      batchItemFailures: [...failedAt].map(([tp, offset]) => ({ itemIdentifier: { partition: tp, offset } })),
+    };
+    return { summary, response, replay: false };
+  };
+}
+
+const emptyPlan: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined"> = {
+  recordsIn: 0,
+  filtered: 0,
+  quarantined: 0,
+};
+
+function ok(): KafkaBatchResponse {
+  return { batchItemFailures: [] };
+}
+
+function summarize(
+  pipeline: Pipeline,
+  batch: readonly OffsetRange[],
+  planned: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined">,
+  data: readonly WrittenFile[],
+  bad: readonly WrittenFile[],
+): IngestSummary {
+  return {
+    pipeline: pipeline.name,
+    table: pipeline.sink.table,
+    batch,
+    recordsIn: planned.recordsIn,
+    rowsWritten: data.reduce((n, w) => n + w.file.rows, 0),
+    filtered: planned.filtered,
+    quarantined: planned.quarantined,
+    files: data.map((w) => ({ key: w.key, partition: w.file.partitionPath ?? "", rows: w.file.rows })),
+    quarantineFiles: bad.map((w) => w.key),
+  };
+}
