@@ -14,6 +14,8 @@ export interface S3ClientOptions {
    * Lambda that writes many objects per batch; `standard` only retries.
    */
   readonly retryMode?: "standard" | "adaptive";
+  /** Static keys, for a local server; omitted, the SDK's default provider chain applies. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /**
@@ -26,6 +28,7 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
   return new S3Client({
     region,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
     forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
     maxAttempts: options.maxAttempts ?? 5,
     retryMode: options.retryMode ?? "adaptive",
