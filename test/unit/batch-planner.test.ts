@@ -75,7 +75,7 @@ describe("batch planner (pure core)", () => {
         const a = plan(decodeKafkaEvent(event));
         const b = plan(decodeKafkaEvent(structuredClone(event)));
         expect(b.dataFiles.map((f) => f.key)).toEqual(a.dataFiles.map((f) => f.key));
-        b.dataFiles.forEach((f, i) => expect(Buffer.compare(f.body, a.dataFiles[i]!.body)).toBe(0));
+        for (const [i, f] of b.dataFiles.entries()) expect(Buffer.compare(f.body, a.dataFiles[i]!.body)).toBe(0);
         expect(b.quarantineFiles.map((f) => f.key)).toEqual(a.quarantineFiles.map((f) => f.key));
       }),
       { numRuns: 15 },
