@@ -24,7 +24,7 @@ const batchArb = fc.record({
   partitions: fc.integer({ min: 1, max: 3 }),
 });
 
-function eventFor({ from, count, badEvery, spacingMs, partitions }: fc.RecordValue<typeof batchArb>) {
+function eventFor({ from, count, badEvery, spacingMs, partitions }: typeof batchArb extends fc.Arbitrary<infer T> ? T : never) {
   const records = Array.from({ length: partitions }, (_, p) =>
     sampleRawRecords(from, count, { badEvery, spacingMs, partition: p }),
   ).flat();
