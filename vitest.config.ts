@@ -6,10 +6,12 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    reporters: process.env.CI ? ["default"] : ["default"],
+    // Handlers log and emit EMF metrics to stdout in Lambda; in tests that is noise.
+    env: { POWERTOOLS_METRICS_DISABLED: "true", POWERTOOLS_LOG_LEVEL: "WARN" },
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30_000 } },
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30_000 } },
       {
+        extends: true,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
@@ -18,8 +20,9 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      { test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 300_000 } },
+      { extends: true, test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 300_000 } },
       {
+        extends: true,
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
