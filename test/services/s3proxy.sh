@@ -16,12 +16,17 @@ MAIN_CLASS=org.gaul.s3proxy.Main
 DIR="$(ls_service_dir s3proxy)"
 LIB="$DIR/lib"
 DATA="$DIR/data"
-PIDFILE="$DIR/s3proxy.pid"
-LOG="$DIR/s3proxy.log"
-PROPS="$DIR/s3proxy.properties"
+# Per port, so a second server (S3PROXY_PORT=9100) can run beside the default one.
+PIDFILE="$DIR/s3proxy-$S3PROXY_PORT.pid"
+LOG="$DIR/s3proxy-$S3PROXY_PORT.log"
+PROPS="$DIR/s3proxy-$S3PROXY_PORT.properties"
 URL="http://127.0.0.1:$S3PROXY_PORT/"
 
 healthy() { ls_pid_alive "$PIDFILE" "$MAIN_CLASS" && ls_http_answers "$URL"; }
+
+# Another checkout on this machine (a second clone, CI beside a developer) may already serve S3
+# on the port: use it rather than fail, and leave its stopping to whoever started it.
+foreign_s3() { curl -s -m 2 -D - -o /dev/null "$URL" 2>/dev/null | grep -qi '^x-amz-request-id:'; }
 
 install() {
   command -v java >/dev/null || ls_die "java not found: install a JDK 17+ (Debian package 'default-jdk-headless')"
@@ -48,6 +53,10 @@ start() {
     ls_log "already running (pid $(<"$PIDFILE")) on $URL"
     return 0
   fi
+  if foreign_s3; then
+    ls_log "an S3 server started elsewhere answers on $URL; using it"
+    return 0
+  fi
   if ls_port_open 127.0.0.1 "$S3PROXY_PORT"; then
     ls_die "port $S3PROXY_PORT is taken by a process this script did not start; stop it or set S3PROXY_PORT"
   fi
@@ -72,6 +81,8 @@ stop() { ls_stop_pid "$PIDFILE" "$MAIN_CLASS"; }
 status() {
   if healthy; then
     ls_log "running (pid $(<"$PIDFILE")) on $URL"
+  elif foreign_s3; then
+    ls_log "an S3 server started elsewhere answers on $URL"
   else
     ls_log "not running"
     return 1

@@ -11,7 +11,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 (($# > 0)) || ls_die "usage: $0 <command> [args...]"
 
-export LAKESTREAM_S3_ENDPOINT="${LAKESTREAM_S3_ENDPOINT:-http://127.0.0.1:9000}"
+export LAKESTREAM_S3_ENDPOINT="${LAKESTREAM_S3_ENDPOINT:-http://127.0.0.1:${S3PROXY_PORT:-9000}}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-lakestream}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-lakestream-secret}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
