@@ -1,0 +1,282 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Consumer, Kafka, logLevel } from "kafkajs";
+import type { RawRecord } from "../../core/kafka-decode.ts";
+import { kafkaClientConfig } from "../../runtime/kafka-connection.ts";
+import { ENVELOPE_OVERHEAD, PARTITION_OVERHEAD, PartitionBuffers } from "./batcher.ts";
+import {
+  type EventSourceOptions,
+  type ResolvedEventSourceConfig,
+  resolveEventSourceConfig,
+} from "./config.ts";
+import { createDestination, FailureCondition, type OnFailureDestination } from "./destination.ts";
+import { type InvokeEvent, type KafkaHandler, runBatch } from "./invoke.ts";
+import { applyStartingTimestamp, groupLag, toRawRecord } from "./kafka-helpers.ts";
+import { type EventSourceStats, StatsTracker } from "./stats.ts";
+
+export type { EventSourceStats } from "./stats.ts";
+
+export interface EventSourceHooks {
+  /** Structured log lines (counts and coordinates, never payloads). */
+  readonly log?: (
+    level: "info" | "warn" | "error",
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => void;
+  readonly onInvoke?: (e: InvokeEvent) => void;
+}
+
+/**
+ * A local Kafka event source mapping: a kafkajs consumer group that calls a handler with
+ * exactly the events Lambda sends, under Lambda's rules (see config.ts, batcher.ts, invoke.ts).
+ * Fetching and invoking are decoupled: eachBatch only buffers (with pause/resume as
+ * backpressure), one loop forms batches and invokes the handler one batch at a time, and
+ * offsets are committed explicitly (autoCommit off) only for records the handler finished:
+ * "After successful processing, your Kafka topic is committed to your Kafka cluster."
+ * A failure never commits; the records stay in memory and are retried, and if the process
+ * dies they are fetched again from the last commit.
+ */
+export class KafkaEventSource {
+  readonly config: ResolvedEventSourceConfig;
+  readonly #handler: KafkaHandler;
+  readonly #hooks: EventSourceHooks;
+  readonly #kafka: Kafka;
+  readonly #buffers = new PartitionBuffers();
+  readonly #stats = new StatsTracker();
+  readonly #destination: OnFailureDestination | undefined;
+  readonly #assigned = new Set<string>();
+  readonly #paused = new Set<string>();
+  #consumer: Consumer | undefined;
+  #stopping = false;
+  #loop: Promise<void> | undefined;
+  #pendingCommits = new Map<string, number>();
+  readonly #abort = new AbortController();
+
+  constructor(options: EventSourceOptions, handler: KafkaHandler, hooks: EventSourceHooks = {}) {
+    this.config = resolveEventSourceConfig(options);
+    this.#handler = handler;
+    this.#hooks = hooks;
+    this.#kafka = new Kafka({ ...kafkaClientConfig(this.config.connection), logLevel: logLevel.NOTHING });
+    this.#destination = createDestination(this.config);
+  }
+
+  /** Joins the group and starts polling; resolves once the consumer runs. */
+  async start(): Promise<void> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      await applyStartingTimestamp(admin, this.config);
+    } finally {
+      await admin.disconnect();
+    }
+    await this.#startConsumer();
+    this.#loop = this.#pump();
+  }
+
+  async #startConsumer(): Promise<void> {
+    const consumer = this.#kafka.consumer({
+      groupId: this.config.groupId,
+      allowAutoTopicCreation: true,
+      // Restart after any crash (broker restart, coordinator move) instead of giving up.
+      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
+      maxBytesPerPartition: Math.max(1_048_576, this.config.maxPayloadBytes),
+    });
+    const { GROUP_JOIN, CRASH } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => this.#onAssignment(payload.memberAssignment));
+    consumer.on(CRASH, ({ payload }) => {
+      this.#log("warn", "consumer crashed", { error: payload.error.message, restart: payload.restart });
+      if (!payload.restart && !this.#stopping) void this.#restartConsumer(consumer);
+    });
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [...this.config.topics],
+      fromBeginning: this.config.startingPosition !== "LATEST",
+    });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 64,
+      eachBatch: async ({ batch }) => {
+        const tp = `${batch.topic}-${batch.partition}`;
+        const records = batch.messages.map((m) => toRawRecord(batch.topic, batch.partition, m));
+        if (records[0]) this.#stats.started(tp, records[0].offset);
+        const added = this.#buffers.append(tp, records, Date.now());
+        this.#stats.fetched(tp, added, Number(batch.highWatermark));
+        if (this.#buffers.count(tp) >= this.#highWater() && !this.#paused.has(tp)) {
+          this.#paused.add(tp);
+          consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
+        }
+      },
+    });
+    this.#consumer = consumer;
+  }
+
+  async #restartConsumer(old: Consumer): Promise<void> {
+    await old.disconnect().catch(() => {});
+    while (!this.#stopping) {
+      try {
+        this.#paused.clear();
+        await this.#startConsumer();
+        this.#log("info", "consumer restarted");
+        return;
+      } catch (e) {
+        this.#log("warn", "consumer restart failed, retrying", { error: (e as Error).message });
+        await this.#sleep(2_000);
+      }
+    }
+  }
+
+  #onAssignment(assignment: Record<string, number[]>): void {
+    const now = new Set(Object.entries(assignment).flatMap(([t, ps]) => ps.map((p) => `${t}-${p}`)));
+    for (const tp of this.#buffers.partitions()) if (!now.has(tp)) this.#buffers.drop(tp);
+    this.#assigned.clear();
+    for (const tp of now) this.#assigned.add(tp);
+    this.#paused.clear();
+    this.#log("info", "partitions assigned", { partitions: [...now] });
+  }
+
+  #highWater(): number {
+    return Math.max(2 * this.config.batchSize, 1_000);
+  }
+
+  /** The single invoker: waits for a full batch or the batching window, invokes, commits. */
+  async #pump(): Promise<void> {
+    const { batchSize, maxPayloadBytes } = this.config;
+    const windowMs = this.config.maximumBatchingWindowInSeconds * 1000;
+    while (!this.#stopping) {
+      await this.#flushCommits();
+      this.#resumeDrained();
+      const oldest = this.#buffers.oldestArrival();
+      if (oldest === undefined) {
+        await this.#buffers.waitForAppend(1_000);
+        continue;
+      }
+      const wait = oldest + windowMs - Date.now();
+      if (wait > 0 && !this.#buffers.isFull(batchSize, maxPayloadBytes)) {
+        await this.#buffers.waitForAppend(wait);
+        continue;
+      }
+      const batch = this.#buffers.take(batchSize, maxPayloadBytes);
+      const records = batch.map((b) => b.record);
+      this.#stats.inFlight(records.length);
+      const outcome = await this.#process(records, batch[0]!.size);
+      this.#stats.finished(records.length, outcome.done.size);
+      this.#queueCommits(records, outcome.done);
+      if (outcome.aborted) break;
+    }
+    await this.#flushCommits();
+  }
+
+  async #process(
+    records: RawRecord[],
+    firstSize: number,
+  ): Promise<{ done: ReadonlySet<RawRecord>; aborted: boolean }> {
+    const deps = {
+      config: this.config,
+      handler: this.#handler,
+      destination: this.#destination,
+      sleep: (ms: number) => this.#sleep(ms),
+      stopping: () => this.#stopping,
+      onEvent: (e: InvokeEvent) => {
+        this.#stats.onInvoke(e);
+        this.#hooks.onInvoke?.(e);
+      },
+    };
+    // A record bigger than the payload cap cannot be invoked at all: Lambda cannot deliver it either.
+    if (
+      records.length === 1 &&
+      firstSize + ENVELOPE_OVERHEAD + PARTITION_OVERHEAD > this.config.maxPayloadBytes
+    ) {
+      const r = records[0]!;
+      this.#log("error", "record exceeds the invocation payload cap", {
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+      });
+      if (!this.#destination)
+        throw new Error(
+          `record ${r.topic}-${r.partition}@${r.offset} exceeds the payload cap and there is no on-failure destination`,
+        );
+      await this.#destination.send(records, {
+        condition: FailureCondition.PayloadTooLarge,
+        approximateInvokeCount: 0,
+      });
+      return { done: new Set(records), aborted: false };
+    }
+    return runBatch(records, deps);
+  }
+
+  /** Waits `ms`, or less when the event source stops, so a stop never waits out a backoff. */
+  #sleep(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => {});
+  }
+
+  /** Commits, per partition, up to the first record not done: never past a failure. */
+  #queueCommits(records: readonly RawRecord[], done: ReadonlySet<RawRecord>): void {
+    const blocked = new Set<string>();
+    for (const r of records) {
+      const tp = `${r.topic}-${r.partition}`;
+      if (blocked.has(tp)) continue;
+      if (!done.has(r)) {
+        blocked.add(tp);
+        continue;
+      }
+      this.#pendingCommits.set(tp, r.offset + 1);
+    }
+  }
+
+  async #flushCommits(): Promise<void> {
+    if (this.#pendingCommits.size === 0 || !this.#consumer) return;
+    const offsets = [...this.#pendingCommits]
+      .filter(([tp]) => this.#assigned.has(tp))
+      .map(([tp, offset]) => {
+        const i = tp.lastIndexOf("-");
+        return { topic: tp.slice(0, i), partition: Number(tp.slice(i + 1)), offset: String(offset) };
+      });
+    try {
+      if (offsets.length > 0) await this.#consumer.commitOffsets(offsets);
+      for (const o of offsets) this.#stats.committed(`${o.topic}-${o.partition}`, Number(o.offset));
+      this.#pendingCommits.clear();
+    } catch (e) {
+      // Kept and retried next round (e.g. during a rebalance or a broker restart).
+      this.#log("warn", "offset commit failed, will retry", { error: (e as Error).message });
+    }
+  }
+
+  #resumeDrained(): void {
+    for (const tp of [...this.#paused]) {
+      if (this.#buffers.count(tp) >= this.#highWater() / 2) continue;
+      this.#paused.delete(tp);
+      const i = tp.lastIndexOf("-");
+      this.#consumer?.resume([{ topic: tp.slice(0, i), partitions: [Number(tp.slice(i + 1))] }]);
+    }
+  }
+
+  stats(): EventSourceStats {
+    return this.#stats.snapshot(this.#buffers.count());
+  }
+
+  /** Consumer-group lag from the broker: end offsets minus committed offsets. */
+  async lag(): Promise<Map<string, number>> {
+    const admin = this.#kafka.admin();
+    await admin.connect();
+    try {
+      return await groupLag(admin, this.config.groupId, this.config.topics);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Graceful stop: the batch in hand finishes (retries cut short), done records are committed, the consumer leaves. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return this.#loop;
+    this.#stopping = true;
+    this.#abort.abort();
+    this.#buffers.wake();
+    await this.#loop;
+    await this.#consumer?.disconnect();
+    await this.#destination?.close();
+  }
+
+  #log(level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>): void {
+    this.#hooks.log?.(level, message, fields);
+  }
+}
