@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # S3Proxy: the real S3-compatible server used by tests and local runs (no Docker here).
-# Usage: test/services/s3proxy.sh install|start|stop|status
+# Usage: test/services/s3proxy.sh install|start|stop|status|reset
+#   reset: stop the server (if this checkout started it) and delete every bucket's data; tests
+#   make a fresh bucket each (test/helpers/services.ts), so data piles up on a developer machine.
 # Listens on 127.0.0.1:${S3PROXY_PORT:-9000}, path-style, AWS v4 auth with identity `lakestream`
 # and credential `lakestream-secret`; buckets are folders under .services/s3proxy/data.
 set -euo pipefail
@@ -89,7 +91,13 @@ status() {
   fi
 }
 
+reset() {
+  stop
+  ls_log "deleting $DATA"
+  rm -rf "$DATA"
+}
+
 case "${1:-}" in
-install | start | stop | status) "$1" ;;
-*) ls_die "usage: $0 install|start|stop|status" ;;
+install | start | stop | status | reset) "$1" ;;
+*) ls_die "usage: $0 install|start|stop|status|reset" ;;
 esac
