@@ -1,6 +1,5 @@
+import { Buffer, isUtf8 } from "node:buffer";
 import type { ValueFormat } from "./pipeline/types.ts";
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Turns key or value bytes into what the transform receives. Throws on bytes that are not
@@ -13,8 +12,14 @@ export function deserialize(bytes: Uint8Array | null, format: ValueFormat): unkn
     case "bytes":
       return bytes;
     case "string":
-      return utf8.decode(bytes);
+      return utf8(bytes);
     case "json":
-      return JSON.parse(utf8.decode(bytes));
+      return JSON.parse(utf8(bytes));
   }
+}
+
+/** Strict UTF-8: invalid bytes are an error (quarantine), never silently replaced. Native check, then a fast decode. */
+function utf8(bytes: Uint8Array): string {
+  if (!isUtf8(bytes)) throw new TypeError("value is not valid UTF-8");
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 }

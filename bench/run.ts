@@ -1,0 +1,67 @@
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { coreRate, floorRate, peakMemoryForBatch } from "./core-throughput.ts";
+import { duckDbRate } from "./duckdb-reference.ts";
+import { handlerBundle } from "./handler-bundle.ts";
+import { sampleBatches } from "./sample-batches.ts";
+
+/**
+ * `npm run bench`: one process, one run, the same generated data for every contender.
+ * Figures are printed as ratios because this machine is shared and noisy; absolute
+ * records/s are kept in bench/results/ for comparing changes.
+ */
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const BATCH = 10_000;
+
+const dir = await mkdtemp(join(tmpdir(), "lakestream-bench-"));
+process.stderr.write(`generating ${RECORDS} records in batches of ${BATCH}…\n`);
+const { events, ndjson } = sampleBatches(RECORDS / BATCH, BATCH);
+
+// Warm both paths once so the JIT compares steady states.
+floorRate(events.slice(0, 2));
+coreRate(events.slice(0, 2));
+const floor = floorRate(events);
+const core = coreRate(events);
+const duck = await duckDbRate(ndjson, dir);
+const bundle = await handlerBundle(dir);
+const fullBatch = sampleBatches(1, 11_000).events[0]!;
+const memory = peakMemoryForBatch(fullBatch);
+
+const results: Record<string, number> = {
+  records: RECORDS,
+  floorRecordsPerSec: Math.round(floor),
+  coreRecordsPerSec: Math.round(core.rate),
+  duckdbRecordsPerSec: Math.round(duck),
+  coreVsFloor: core.rate / floor,
+  coreVsDuckDb: core.rate / duck,
+  parquetBytes: core.bytes,
+  parquetFiles: core.files,
+  handlerBundleBytes: bundle.bundleBytes,
+  handlerInitMs: bundle.initMs,
+  batchPayloadBytes: memory.payloadBytes,
+  batchPeakRssGrowthBytes: memory.rssGrowthBytes,
+};
+
+if (process.env.BENCH_KAFKA === "1") {
+  const { benchKafka } = await import("./kafka-throughput.ts");
+  Object.assign(results, await benchKafka());
+}
+
+const pct = (x: number) => `${x.toFixed(2)}×`;
+console.log(`
+lakestream bench — ${RECORDS.toLocaleString()} records, batches of ${BATCH.toLocaleString()}
+  floor (base64 + JSON.parse)        ${results.floorRecordsPerSec!.toLocaleString()} rec/s   1.00×
+  ingest core → Parquet (in memory)  ${results.coreRecordsPerSec!.toLocaleString()} rec/s   ${pct(results.coreVsFloor!)} of floor (target ≥ 0.5×)
+  DuckDB JSON → Parquet (1 thread)   ${results.duckdbRecordsPerSec!.toLocaleString()} rec/s   ${pct(duck / floor)} of floor; core = ${pct(results.coreVsDuckDb!)} of DuckDB
+  ingest handler bundle              ${(bundle.bundleBytes / 1024).toFixed(0)} KiB, init ${bundle.initMs.toFixed(0)} ms (median of 5 cold imports)
+  one ~${(memory.payloadBytes / 2 ** 20).toFixed(1)} MB batch                 peak RSS growth ${(memory.rssGrowthBytes / 2 ** 20).toFixed(0)} MiB`);
+for (const [k, v] of Object.entries(results))
+  if (k.startsWith("kafka")) console.log(`  ${k.padEnd(34)} ${v}`);
+
+const out = join(import.meta.dirname, "results");
+await mkdir(out, { recursive: true });
+await writeFile(
+  join(out, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`),
+  JSON.stringify(results, null, 2),
+);

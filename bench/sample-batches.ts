@@ -1,0 +1,34 @@
+import { encodeKafkaEvent } from "../shared/core/kafka-encode.ts";
+import type { KafkaEvent } from "../shared/core/kafka-event.ts";
+import { sampleRecord } from "../shared/local/sample-records.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * `batches` Lambda-shaped events of `size` sample records each, as JSON text parsed back
+ * (what the runtime hands a handler), plus the raw values as NDJSON for the reference engine.
+ */
+export function sampleBatches(batches: number, size: number): { events: KafkaEvent[]; ndjson: string[] } {
+  const events: KafkaEvent[] = [];
+  const ndjson: string[] = [];
+  for (let b = 0; b < batches; b++) {
+    const records = [];
+    for (let i = 0; i < size; i++) {
+      const n = b * size + i;
+      const s = sampleRecord(n, n % 200 === 199);
+      if (!s.bad) ndjson.push(new TextDecoder().decode(s.value));
+      records.push({
+        topic: "clickstream",
+        partition: b % 4,
+        offset: n,
+        timestamp: s.eventTime,
+        timestampType: "CREATE_TIME" as const,
+        key: encoder.encode(s.key),
+        value: s.value,
+        headers: [],
+      });
+    }
+    events.push(JSON.parse(JSON.stringify(encodeKafkaEvent(records, { eventSource: "aws:kafka" }))));
+  }
+  return { events, ndjson };
+}
