@@ -79,6 +79,8 @@ export class KafkaEventSource {
       // Restart after any crash (broker restart, coordinator move) instead of giving up.
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
       maxBytesPerPartition: Math.max(1_048_576, this.config.maxPayloadBytes),
+      // Short fetch waits: new records reach the batcher quickly and a stop does not wait out a long poll.
+      maxWaitTimeInMs: 250,
     });
     const { GROUP_JOIN, CRASH } = consumer.events;
     consumer.on(GROUP_JOIN, ({ payload }) => this.#onAssignment(payload.memberAssignment));
