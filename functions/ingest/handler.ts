@@ -1,6 +1,9 @@
+import { ConfigError } from "../../shared/core/errors.ts";
 import { pipelineByName } from "../../shared/pipelines/index.ts";
 import { parseHandlerEnv } from "../../shared/runtime/env.ts";
 import { createIngestHandler } from "../../shared/runtime/ingest-handler.ts";
+import { connectionFromEnv } from "../../shared/runtime/kafka-connection.ts";
+import { KafkaWriteBack } from "../../shared/runtime/kafka-write-back.ts";
 import { openStore } from "../../shared/storage/open-store.ts";
 
 /**
@@ -14,4 +17,13 @@ const store = env.LAKE_BUCKET
   ? openStore({ bucket: env.LAKE_BUCKET, ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}) })
   : openStore({ lake: env.LAKE_DIR! });
 
-export const handler = createIngestHandler({ pipeline, store });
+function writeBackSink() {
+  if (!pipeline.writeBack) return undefined;
+  if (!env.KAFKA_BROKERS)
+    throw new ConfigError("env.KAFKA_BROKERS", "the pipeline writes back to Kafka; set the brokers");
+  const connection = connectionFromEnv(process.env, env.KAFKA_BROKERS);
+  return new KafkaWriteBack({ connection, topic: pipeline.writeBack.topic });
+}
+
+const writeBack = writeBackSink();
+export const handler = createIngestHandler({ pipeline, store, ...(writeBack ? { writeBack } : {}) });
