@@ -81,7 +81,10 @@ describe("local Kafka event source (real broker)", () => {
   it("keeps every event under the payload cap", async () => {
     const topic = await freshTopic("esm-cap", 2);
     const big = "x".repeat(4_000);
-    await produce(topic, Array.from({ length: 40 }, (_, i) => ({ partition: i % 2, key: `k${i}`, value: `${i}:${big}` })));
+    await produce(
+      topic,
+      Array.from({ length: 40 }, (_, i) => ({ partition: i % 2, key: `k${i}`, value: `${i}:${big}` })),
+    );
     const rec = recordingHandler();
     const cap = 32 * 1024;
     const esm = eventSource(topic, rec.handler, {
@@ -106,7 +109,11 @@ describe("local Kafka event source (real broker)", () => {
     await waitFor("9 records", () => rec.seen.length >= 9);
     await esm.stop();
     expect(rec.events).toHaveLength(1);
-    expect(Object.keys(rec.events[0]?.records ?? {}).sort()).toEqual([`${topic}-0`, `${topic}-1`, `${topic}-2`]);
+    expect(Object.keys(rec.events[0]?.records ?? {}).sort()).toEqual([
+      `${topic}-0`,
+      `${topic}-1`,
+      `${topic}-2`,
+    ]);
   });
 
   it("commits nothing while the handler fails and resumes from the committed offset on restart", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Kafka, type Message, logLevel } from "kafkajs";
+import { Kafka, logLevel, type Message } from "kafkajs";
 import { decodeKafkaEvent, type RawRecord } from "../../shared/core/kafka-decode.ts";
 import type { KafkaEvent } from "../../shared/core/kafka-event.ts";
 import type { EventSourceOptions } from "../../shared/local/event-source/config.ts";
@@ -8,7 +8,11 @@ import type { KafkaHandler } from "../../shared/local/event-source/invoke.ts";
 import { kafkaBrokers } from "../helpers/services.ts";
 
 /** Shared pieces of the Kafka integration tests: a client, fresh topics, producing, polling. */
-export const kafka = new Kafka({ clientId: "lakestream-test", brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+export const kafka = new Kafka({
+  clientId: "lakestream-test",
+  brokers: kafkaBrokers(),
+  logLevel: logLevel.NOTHING,
+});
 
 /** A topic nobody else uses, created with `partitions` partitions and leaders elected. */
 export async function freshTopic(prefix: string, partitions = 3): Promise<string> {
@@ -45,7 +49,11 @@ export function numbered(n: number, partitions: number, from = 0): Message[] {
 }
 
 /** Polls `check` until it returns true or the deadline passes (readiness check, not a sleep). */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -54,7 +62,9 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 }
 
 /** A handler that records every event it gets, and lets a test decide per invocation what to do. */
-export function recordingHandler(behaviour?: (records: RawRecord[], call: number) => unknown | Promise<unknown>) {
+export function recordingHandler(
+  behaviour?: (records: RawRecord[], call: number) => unknown | Promise<unknown>,
+) {
   const events: KafkaEvent[] = [];
   const seen: RawRecord[] = [];
   let calls = 0;
@@ -88,7 +98,8 @@ export function eventSource(
   );
 }
 
-export const text = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
+export const text = (b: Uint8Array | null): string | null =>
+  b === null ? null : new TextDecoder().decode(b);
 
 /** Offsets seen per partition, in the order the handler saw them. */
 export function offsetsByPartition(records: readonly RawRecord[]): Map<number, number[]> {
