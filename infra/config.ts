@@ -1,0 +1,171 @@
+import { z } from "zod";
+
+/**
+ * Deployment settings: everything `cdk deploy` needs that is not in a pipeline definition.
+ * Every field has a default that makes `cdk synth` work offline on a fresh clone, and every
+ * wrong value fails synthesis with the field named (see `parseConfig`).
+ */
+
+const awsId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `expected an id like ${prefix}-0123abcd`);
+const arn = (service: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:.+$`), `expected a ${service} ARN`);
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "expected host:port");
+
+/** An existing VPC, described by value so synthesis needs no credentials (no `Vpc.fromLookup`). */
+const existingVpc = z
+  .strictObject({
+    vpcId: awsId("vpc"),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "expected an AZ like eu-west-1a"))
+      .min(1),
+    subnetIds: z.array(awsId("subnet")).min(1),
+    securityGroupIds: z.array(awsId("sg")).min(1),
+  })
+  .refine((v) => v.subnetIds.length % v.availabilityZones.length === 0, {
+    message: "needs the same number of subnets in every availability zone",
+    path: ["subnetIds"],
+  });
+
+const kafka = z.discriminatedUnion("mode", [
+  z.strictObject({
+    /** Create an MSK Serverless cluster (IAM auth) in a new private VPC: a self-contained environment. */
+    mode: z.literal("msk-serverless"),
+    vpcCidr: z.cidrv4().default("10.42.0.0/16"),
+    maxAzs: z.int().min(2).max(3).default(2),
+  }),
+  z.strictObject({
+    /** An existing MSK cluster with IAM access control. */
+    mode: z.literal("msk"),
+    clusterArn: arn("kafka").regex(/:cluster\/[^/]+\/[^/]+$/, "expected arn:...:cluster/<name>/<uuid>"),
+    /** The cluster's IAM bootstrap brokers (port 9098), for write-back; else the handler asks MSK. */
+    bootstrapServers: z.array(hostPort).min(1).optional(),
+    /** The cluster's VPC; needed only when a pipeline writes back to Kafka (the ingest function joins it). */
+    vpc: existingVpc.optional(),
+  }),
+  z.strictObject({
+    /** Self-managed Kafka over TLS with SASL/SCRAM credentials in Secrets Manager. */
+    mode: z.literal("self-managed"),
+    bootstrapServers: z.array(hostPort).min(1),
+    secretArn: arn("secretsmanager"),
+    authentication: z.enum(["SASL_SCRAM_512", "SASL_SCRAM_256"]).default("SASL_SCRAM_512"),
+    /** Secret holding the root CA certificate, when the brokers use a private CA. */
+    rootCaSecretArn: arn("secretsmanager").optional(),
+    /** Brokers reachable only inside a VPC: the event source mapping's pollers join it. */
+    vpc: existingVpc.optional(),
+  }),
+]);
+
+const provisionedPollers = z.strictObject({
+  minimum: z.int().min(1).max(200).default(1),
+  maximum: z.int().min(1).max(2000).default(10),
+  groupName: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/)
+    .optional(),
+});
+
+const ingest = z
+  .strictObject({
+    batchSize: z.int().min(1).max(10_000).default(1000),
+    maxBatchingWindowSeconds: z.int().min(0).max(300).default(10),
+    startingPosition: z.enum(["TRIM_HORIZON", "LATEST"]).default("TRIM_HORIZON"),
+    consumerGroupPrefix: z
+      .string()
+      .regex(/^[a-zA-Z0-9\-/*:_+=.@]{1,100}$/)
+      .default("lakestream"),
+    /** Provisioned pollers; `false` uses on-demand pollers and loses the error-handling controls below. */
+    provisionedPollers: z.union([z.literal(false), provisionedPollers]).default({ minimum: 1, maximum: 10 }),
+    retryAttempts: z.int().min(-1).max(10_000).default(10),
+    maxRecordAgeSeconds: z.int().min(60).max(604_800).optional(),
+    bisectBatchOnError: z.boolean().default(true),
+    /** Lambda event filter patterns, e.g. `{ "value": { "type": ["click"] } }`. */
+    filters: z.array(z.record(z.string(), z.unknown())).max(5).default([]),
+    memoryMiB: z.int().min(128).max(10_240).default(1024),
+    timeoutSeconds: z.int().min(10).max(900).default(300),
+  })
+  .refine(
+    (i) => i.provisionedPollers === false || i.provisionedPollers.minimum <= i.provisionedPollers.maximum,
+    {
+      message: "minimum must not exceed maximum",
+      path: ["provisionedPollers", "minimum"],
+    },
+  );
+
+const lake = z.strictObject({
+  encryption: z.enum(["s3-managed", "kms"]).default("s3-managed"),
+  quarantineExpirationDays: z.int().min(1).default(30),
+  /** Batches the event source mapping gave up on (on-failure destination records). */
+  failedBatchExpirationDays: z.int().min(1).default(30),
+  abortIncompleteUploadDays: z.int().min(1).default(1),
+  accessLogExpirationDays: z.int().min(1).default(90),
+  removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
+});
+
+const glue = z.strictObject({
+  databaseName: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,254}$/)
+    .default("lakestream"),
+  /** First day partition projection offers; queries before it find nothing. */
+  projectionStartDate: z.iso.date().default("2026-01-01"),
+  /** Known values of value-partition columns, by table then column: projected as `enum` instead of `injected`. */
+  partitionValues: z.record(z.string(), z.record(z.string(), z.array(z.string()).min(1))).default({}),
+});
+
+const stages = z.strictObject({
+  memoryMiB: z.int().min(128).max(10_240).default(2048),
+  timeoutSeconds: z.int().min(10).max(900).default(900),
+  mapMaxConcurrency: z.int().min(1).max(40).default(4),
+  executionTimeoutMinutes: z.int().min(1).max(1440).default(120),
+  /** Minutes after a window closes before its run starts, so late records can still land. */
+  scheduleDelayMinutes: z.int().min(0).max(59).default(15),
+  scheduleEnabled: z.boolean().default(true),
+});
+
+const logRetentionDays = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] as const;
+
+const observability = z.strictObject({
+  logLevel: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+  logRetentionDays: z
+    .int()
+    .refine((d) => (logRetentionDays as readonly number[]).includes(d), {
+      message: `must be one of ${logRetentionDays.join(", ")}`,
+    })
+    .default(30),
+  stateMachineLogLevel: z.enum(["ALL", "ERROR"]).default("ALL"),
+  alarmEmail: z.email().optional(),
+  offsetLagThreshold: z.int().min(1).default(100_000),
+  quarantinedThreshold: z.int().min(1).default(1),
+});
+
+export const configSchema = z.strictObject({
+  /** Prefix of every stack name, so two environments can share an account. */
+  stackPrefix: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,40}$/)
+    .default("Lakestream"),
+  /** Leave both out for an environment-agnostic synth (no credentials needed). */
+  account: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+    .optional(),
+  kafka: kafka.default({ mode: "msk-serverless", vpcCidr: "10.42.0.0/16", maxAzs: 2 }),
+  ingest: ingest.default(() => ingest.parse({})),
+  lake: lake.default(() => lake.parse({})),
+  glue: glue.default(() => glue.parse({})),
+  stages: stages.default(() => stages.parse({})),
+  observability: observability.default(() => observability.parse({})),
+});
+
+/** Validated deployment settings with every default filled in. */
+export type LakestreamConfig = z.output<typeof configSchema>;
+export type KafkaConfig = LakestreamConfig["kafka"];
+export type ExistingVpcConfig = z.output<typeof existingVpc>;

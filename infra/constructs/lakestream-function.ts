@@ -1,0 +1,130 @@
+import { type Duration, type RemovalPolicy, Tags, Validations } from "aws-cdk-lib";
+import type * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+
+/** Tag naming the stage a function runs; the state-machine extractor maps ARNs back to handlers by it. */
+export const STAGE_TAG = "lakestream:stage";
+
+/** Namespace of the custom metrics the handlers emit through Powertools. */
+export const METRICS_NAMESPACE = "Lakestream";
+
+const VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole";
+
+/**
+ * ESM bundles run `require` for Node built-ins pulled in by CommonJS dependencies (the AWS SDK's
+ * among them); an ES module has no `require`, so the banner makes one.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __lakestreamCreateRequire } from 'node:module'; const require = __lakestreamCreateRequire(import.meta.url);";
+
+export interface LakestreamFunctionProps {
+  /** Absolute path of the handler file (`functions/<stage>/handler.ts`). */
+  readonly entry: string;
+  /** Pipeline the function serves; handlers read it from `PIPELINE`. */
+  readonly pipeline: string;
+  /** Stage name (ingest, plan, compact, aggregate, publish). */
+  readonly stage: string;
+  readonly lakeBucketName: string;
+  /** Repository root: esbuild resolves the lock file and tsconfig from here. */
+  readonly projectRoot: string;
+  readonly logLevel: string;
+  readonly logRetentionDays: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly memoryMiB: number;
+  readonly timeout: Duration;
+  readonly environment?: Record<string, string>;
+  /** Only for functions that must reach Kafka brokers inside a VPC. */
+  readonly vpc?: {
+    readonly vpc: ec2.IVpc;
+    readonly subnets: ec2.SubnetSelection;
+    readonly securityGroups: ec2.ISecurityGroup[];
+  };
+}
+
+/**
+ * A pipeline Lambda function with the project's defaults set once: Node 24 on ARM64, an ES
+ * module bundle built by local esbuild (no Docker), source maps, Powertools settings in the
+ * environment, and its own log group with a retention period. The role is created here with
+ * only log-writing rights; callers add access through `grant*`.
+ */
+export class LakestreamFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: LakestreamFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+    // An explicit role instead of the default AWSLambdaBasicExecutionRole, whose log rights cover every log group.
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `lakestream ${props.pipeline} ${props.stage} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+    if (props.vpc) {
+      // Lambda creates the function's network interfaces with the execution role.
+      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(VPC_ACCESS_POLICY));
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${VPC_ACCESS_POLICY}]`,
+        reason:
+          "Lambda needs EC2 network-interface rights to attach the function to the Kafka VPC; AWS maintains this minimal policy for that purpose.",
+      });
+    }
+
+    this.function = new NodejsFunction(this, "Function", {
+      entry: props.entry,
+      handler: "handler",
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMiB,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      description: `lakestream ${props.stage} for pipeline ${props.pipeline}`,
+      ...(props.vpc
+        ? { vpc: props.vpc.vpc, vpcSubnets: props.vpc.subnets, securityGroups: props.vpc.securityGroups }
+        : {}),
+      environment: {
+        PIPELINE: props.pipeline,
+        LAKE_BUCKET: props.lakeBucketName,
+        LOG_LEVEL: props.logLevel,
+        POWERTOOLS_SERVICE_NAME: serviceName(props.stage),
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        NODE_OPTIONS: "--enable-source-maps",
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node24",
+        platform: "node",
+        mainFields: ["module", "main"],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.EXTERNAL,
+        sourcesContent: false,
+        // Pin the SDK version we test with instead of the one the runtime happens to ship.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        externalModules: [],
+      },
+    });
+    Tags.of(this.function).add(STAGE_TAG, props.stage);
+  }
+}
+
+/** Powertools `service` dimension of a stage's metrics; alarms on custom metrics must use the same value. */
+export function serviceName(stage: string): string {
+  return `lakestream-${stage}`;
+}

@@ -1,0 +1,159 @@
+import type { Pipeline } from "../shared/core/pipeline/types.ts";
+import type { Column } from "../shared/core/schema.ts";
+import { fileSchema } from "../shared/core/table-layout.ts";
+
+/** One Glue column: a name and a Hive type string. */
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly comment?: string;
+}
+
+/** The parts of a Glue `TableInput` that follow from a pipeline; plain data, so tests need no synth. */
+export interface GlueTableInput {
+  readonly name: string;
+  readonly description: string;
+  readonly tableType: "EXTERNAL_TABLE";
+  readonly parameters: Record<string, string>;
+  readonly partitionKeys: GlueColumn[];
+  readonly storageDescriptor: {
+    readonly location: string;
+    readonly columns: GlueColumn[];
+    readonly inputFormat: string;
+    readonly outputFormat: string;
+    readonly serdeInfo: {
+      readonly serializationLibrary: string;
+      readonly parameters: Record<string, string>;
+    };
+    readonly compressed: boolean;
+  };
+}
+
+export interface GlueTableOptions {
+  /** Bucket name; a CDK token is fine, it is only interpolated into strings. */
+  readonly bucketName: string;
+  /** `yyyy-MM-dd`: the first day partition projection offers. */
+  readonly projectionStartDate: string;
+  /** Known values per value-partition column: those are projected as `enum`, the rest as `injected`. */
+  readonly partitionValues?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Maps a schema column to the Hive type every engine (Athena, Spark, Hive, Trino) agrees on.
+ * Struct field names are kept as written: Hive lower-cases them on read, which is why the
+ * schema validator forbids names differing only in case.
+ */
+export function hiveType(column: Column): string {
+  switch (column.type) {
+    case "string":
+    case "double":
+    case "boolean":
+    case "timestamp":
+    case "date":
+      return column.type;
+    case "int32":
+      return "int";
+    case "int64":
+      return "bigint";
+    case "decimal":
+      return `decimal(${column.precision},${column.scale})`;
+    case "list":
+      return `array<${hiveType(column.items)}>`;
+    case "struct":
+      return `struct<${Object.entries(column.fields)
+        .map(([name, field]) => `${name}:${hiveType(field)}`)
+        .join(",")}>`;
+  }
+}
+
+const FORMATS = {
+  parquet: {
+    classification: "parquet",
+    inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+    outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    serde: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+  },
+  // Hive's own JSON SerDe (not OpenX): Athena, Hive and Spark all ship it. Gzip is read from the `.gz` suffix.
+  "jsonl-gzip": {
+    classification: "json",
+    inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+    outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+    serde: "org.apache.hive.hcatalog.data.JsonSerDe",
+  },
+} as const;
+
+/**
+ * Builds the Glue table for a pipeline's sink, matching the layout the ingest writes:
+ * `s3://<bucket>/<table>/dt=YYYY-MM-DD[/hour=HH][/col=value...]/<topic>+<partition>+<offset>.<ext>`.
+ *
+ * Partition projection lets Athena find new partitions without crawlers or `MSCK REPAIR`;
+ * Spark and Hive reading the path directly discover the same partitions from the Hive layout.
+ */
+export function glueTableInput(pipeline: Pipeline, options: GlueTableOptions): GlueTableInput {
+  const { table } = pipeline.sink;
+  const root = `s3://${options.bucketName}/${table}`;
+  const format = FORMATS[pipeline.sink.format];
+  const hourly = pipeline.partitioning.granularity === "hour";
+
+  const partitionKeys: GlueColumn[] = [
+    { name: "dt", type: "string", comment: "event date, UTC (yyyy-MM-dd)" },
+  ];
+  const projection: Record<string, string> = {
+    "projection.enabled": "true",
+    "projection.dt.type": "date",
+    "projection.dt.format": "yyyy-MM-dd",
+    "projection.dt.range": `${options.projectionStartDate},NOW`,
+    "projection.dt.interval": "1",
+    "projection.dt.interval.unit": "DAYS",
+  };
+  if (hourly) {
+    partitionKeys.push({ name: "hour", type: "int", comment: "event hour, UTC (00-23)" });
+    Object.assign(projection, {
+      "projection.hour.type": "integer",
+      "projection.hour.range": "0,23",
+      "projection.hour.digits": "2",
+    });
+  }
+  for (const name of pipeline.partitioning.columns) {
+    partitionKeys.push({ name, type: hiveType(pipeline.schema[name]!) });
+    const values = options.partitionValues?.[name];
+    if (values)
+      Object.assign(projection, {
+        [`projection.${name}.type`]: "enum",
+        [`projection.${name}.values`]: values.join(","),
+      });
+    else projection[`projection.${name}.type`] = "injected";
+  }
+  const template = partitionKeys.map((k) => `${k.name}=\${${k.name}}`).join("/");
+
+  return {
+    name: table,
+    description: `${pipeline.description || pipeline.name} (lakestream pipeline ${pipeline.name})`,
+    tableType: "EXTERNAL_TABLE",
+    parameters: {
+      classification: format.classification,
+      EXTERNAL: "TRUE",
+      ...(pipeline.sink.format === "parquet"
+        ? { "parquet.compression": pipeline.sink.compression.toUpperCase() }
+        : {}),
+      ...projection,
+      "storage.location.template": `${root}/${template}/`,
+      "lakestream.pipeline": pipeline.name,
+    },
+    partitionKeys,
+    storageDescriptor: {
+      location: `${root}/`,
+      columns: Object.entries(fileSchema(pipeline)).map(([name, column]) => ({
+        name,
+        type: hiveType(column),
+      })),
+      inputFormat: format.inputFormat,
+      outputFormat: format.outputFormat,
+      serdeInfo: {
+        serializationLibrary: format.serde,
+        parameters: pipeline.sink.format === "parquet" ? { "serialization.format": "1" } : {},
+      },
+      compressed: pipeline.sink.format === "jsonl-gzip",
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Repository root: esbuild resolves package-lock.json and tsconfig.json from here. */
+export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Where the handlers live: `functions/<stage>/handler.ts`. */
+export const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
+
+/** Every stage with a Lambda handler, in pipeline order. */
+export const ALL_STAGES = ["ingest", "plan", "compact", "aggregate", "publish"] as const;
+export type Stage = (typeof ALL_STAGES)[number];
+
+/**
+ * The handler files that exist, by stage. Infra never imports handler code; it points esbuild
+ * at these files. A stage whose handler is not written yet gets no function, so the stack
+ * always synthesizes with what is there.
+ */
+export function stageEntries(functionsDir: string = FUNCTIONS_DIR): Partial<Record<Stage, string>> {
+  const found: Partial<Record<Stage, string>> = {};
+  for (const stage of ALL_STAGES) {
+    const entry = join(functionsDir, stage, "handler.ts");
+    if (existsSync(entry)) found[stage] = entry;
+  }
+  return found;
+}
