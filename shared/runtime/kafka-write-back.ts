@@ -66,7 +66,7 @@ export class KafkaWriteBack implements WriteBackSink {
 
   async send(messages: readonly WriteBackMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.connect();
+    await this.#withTimeout(this.connect());
     for (const chunk of chunks(messages, this.#maxRequestBytes)) {
       await this.#sendChunk(chunk);
     }
@@ -78,6 +78,22 @@ export class KafkaWriteBack implements WriteBackSink {
       value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
       headers: { ...m.headers },
     }));
+    try {
+      await this.#withTimeout(
+        this.#producer.send({
+          topic: this.topic,
+          acks: -1,
+          compression: CompressionTypes.None,
+          messages: kafkaMessages,
+        }),
+      );
+    } catch (e) {
+      if (e instanceof WriteBackError) throw e;
+      throw new WriteBackError(this.topic, `send failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async #withTimeout<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -86,18 +102,7 @@ export class KafkaWriteBack implements WriteBackSink {
       );
     });
     try {
-      await Promise.race([
-        this.#producer.send({
-          topic: this.topic,
-          acks: -1,
-          compression: CompressionTypes.None,
-          messages: kafkaMessages,
-        }),
-        timeout,
-      ]);
-    } catch (e) {
-      if (e instanceof WriteBackError) throw e;
-      throw new WriteBackError(this.topic, `send failed: ${(e as Error).message}`, { cause: e });
+      return await Promise.race([work, timeout]);
     } finally {
       clearTimeout(timer);
     }
