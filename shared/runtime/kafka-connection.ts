@@ -148,3 +148,18 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv, brokers?: string): Kaf
   validateConnection(conn, "LAKESTREAM_KAFKA");
   return conn;
 }
+
+/**
+ * kafkajs 2.2 computes one timer as `throttledUntil - Date.now()` with throttledUntil -1, which
+ * Node 24 reports as a TimeoutNegativeWarning (the timer still fires at 1 ms, as intended).
+ * CLI commands hide that one warning so their stderr stays readable; every other warning prints.
+ */
+export function hideKafkajsTimerWarning(): void {
+  const listeners = process.listeners("warning");
+  process.removeAllListeners("warning");
+  process.on("warning", (w) => {
+    if (w.name === "TimeoutNegativeWarning") return;
+    if (listeners.length === 0) process.stderr.write(`${w.name}: ${w.message}\n`);
+    for (const l of listeners) l(w);
+  });
+}

@@ -2,9 +2,9 @@ import type { Context } from "aws-lambda";
 import type { RawRecord } from "../../core/kafka-decode.ts";
 import { encodeKafkaEvent } from "../../core/kafka-encode.ts";
 import type { KafkaEvent } from "../../core/kafka-event.ts";
+import { lambdaLikeContext } from "../lambda-context.ts";
 import type { ResolvedEventSourceConfig } from "./config.ts";
 import { FailureCondition, type FailureInfo, type OnFailureDestination } from "./destination.ts";
-import { lambdaContext } from "./lambda-context.ts";
 import { type InvocationResult, interpretResponse } from "./response.ts";
 
 /** The function under the mapping: the ingest handler, or any test handler. */
@@ -171,7 +171,7 @@ async function invokeOnce(records: readonly RawRecord[], deps: InvokeDeps): Prom
     bootstrapServers: config.connection.brokers.join(","),
   });
   const timeoutMs = config.functionTimeoutSeconds * 1000;
-  const context = lambdaContext(timeoutMs);
+  const context = lambdaLikeContext("lakestream-local", timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   try {
     const response = await Promise.race([
