@@ -79,6 +79,10 @@ export class KafkaEventSource {
       // Restart after any crash (broker restart, coordinator move) instead of giving up.
       retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
       maxBytesPerPartition: Math.max(1_048_576, this.config.maxPayloadBytes),
+      // A member that died (SIGKILL) is noticed after 10 s rather than kafkajs's 30 s default,
+      // so a restarted runner gets its partitions back quickly.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       // Short fetch waits: new records reach the batcher quickly and a stop does not wait out a long poll.
       maxWaitTimeInMs: 250,
     });

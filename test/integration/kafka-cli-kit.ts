@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { groupLag } from "../../shared/local/event-source/kafka-helpers.ts";
+import { sampleRecord } from "../../shared/local/sample-records.ts";
+import { queryDuckDb, sqlString } from "../helpers/duckdb.ts";
+import { kafkaBrokers } from "../helpers/services.ts";
+import { kafka } from "./kafka-test-kit.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/lakestream.js", import.meta.url));
+
+/** Starts `lakestream <args>` with the test's Node 24; output is collected for assertions. */
+export function lakestream(args: string[]): {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, LAKESTREAM_KAFKA_BROKERS: kafkaBrokers().join(",") },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => (stdout += d));
+  child.stderr?.on("data", (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+export async function cli(args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await lakestream(args).done;
+  if (code !== 0) throw new Error(`lakestream ${args.join(" ")} exited ${code}: ${stderr}`);
+  return stdout;
+}
+
+/** What `produce --count n --bad-every k` wrote, from the deterministic sample generator. */
+export function expected(n: number, badEvery: number, start = 0) {
+  const good = new Set<string>();
+  const bad = new Map<number, Uint8Array>();
+  let bots = 0;
+  let cents = 0;
+  for (let i = start; i < start + n; i++) {
+    const isBad = (i + 1) % badEvery === 0;
+    const r = sampleRecord(i, isBad);
+    if (isBad) bad.set(i, r.value);
+    else if (r.bot) bots++;
+    else {
+      good.add(`e-${i.toString(36).padStart(8, "0")}`);
+      cents += r.amountCents;
+    }
+  }
+  return { good, bad, bots, cents };
+}
+
+/** Rows of the raw table read by DuckDB with Hive partitioning, plus their lineage. */
+export async function lakeRows(lake: string) {
+  const glob = sqlString(join(lake, "clickstream_events", "**", "*.parquet"));
+  const [totals] = await queryDuckDb(
+    `SELECT count(*) AS n, count(DISTINCT event_id) AS ids, count(DISTINCT (_partition, _offset)) AS offsets,
+            count(DISTINCT dt) AS days FROM read_parquet(${glob}, hive_partitioning = true)`,
+  );
+  // Sum over one row per source offset: raw files may overlap after a crash, published tables may not.
+  const [sum] = await queryDuckDb(
+    `SELECT sum(amount) AS amount FROM (SELECT DISTINCT _partition, _offset, amount FROM read_parquet(${glob}, hive_partitioning = true))`,
+  );
+  const ids = await queryDuckDb(
+    `SELECT DISTINCT event_id FROM read_parquet(${glob}, hive_partitioning = true)`,
+  );
+  return {
+    rows: Number(totals?.n),
+    distinctIds: Number(totals?.ids),
+    distinctOffsets: Number(totals?.offsets),
+    cents: Math.round(Number(sum?.amount ?? 0) * 100),
+    ids: new Set(ids.map((r) => String(r.event_id))),
+  };
+}
+
+/** Every quarantine line of the lake: sample number (from the header) and original value bytes. */
+export async function quarantined(lake: string) {
+  const root = join(lake, "_quarantine");
+  const files = (await readdir(root, { recursive: true })).filter((f) => f.endsWith(".jsonl"));
+  const out = new Map<number, { value: Uint8Array; partition: number; offset: number }>();
+  for (const f of files) {
+    for (const line of (await readFile(join(root, f), "utf8")).split("\n").filter(Boolean)) {
+      const q = JSON.parse(line);
+      const sample = q.headers.find((h: { key: string }) => h.key === "lakestream.sample");
+      const i = Number(Buffer.from(sample.value, "base64").toString());
+      out.set(i, { value: Buffer.from(q.value, "base64"), partition: q.partition, offset: q.offset });
+    }
+  }
+  return out;
+}
+
+export async function lagOf(groupId: string, topic: string): Promise<number[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return [...(await groupLag(admin, groupId, [topic])).values()];
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Total records in the topic (sum of high watermarks), to check that lineage covers every offset. */
+export async function topicSize(topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
