@@ -1,4 +1,4 @@
-import { Fn } from "aws-cdk-lib";
+import { Fn, Validations } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
@@ -71,7 +71,7 @@ export function kafkaConnection(
 }
 
 function existingNetwork(scope: Construct, vpc: ExistingVpcConfig): KafkaNetwork {
-  return {
+  const network: KafkaNetwork = {
     vpc: ec2.Vpc.fromVpcAttributes(scope, "KafkaVpc", {
       vpcId: vpc.vpcId,
       availabilityZones: vpc.availabilityZones,
@@ -84,6 +84,14 @@ function existingNetwork(scope: Construct, vpc: ExistingVpcConfig): KafkaNetwork
       ec2.SecurityGroup.fromSecurityGroupId(scope, `KafkaSecurityGroup${i}`, id),
     ),
   };
+  // Imported subnets only place network interfaces; nothing here reads their route tables.
+  for (const subnet of [...network.vpc.privateSubnets, ...(network.subnets.subnets ?? [])]) {
+    Validations.of(subnet).acknowledge({
+      id: "Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
+      reason: "Subnets of an existing VPC are only used to place network interfaces; no route table is read",
+    });
+  }
+  return network;
 }
 
 /**
