@@ -62,4 +62,36 @@ export const clickstream = definePipeline({
   partitioning: { eventTime: { field: "ts" }, granularity: "hour" },
   sink: { table: "clickstream_events", format: "parquet", compression: "zstd", targetFileSizeMiB: 64 },
   quarantine: { prefix: "_quarantine" },
+  // Gold tables: windowed on event time; records may arrive up to 30 minutes after their window.
+  aggregations: {
+    allowedLatenessMinutes: 30,
+    tables: [
+      {
+        // Tumbling 15-minute windows: traffic and revenue per event type and country.
+        table: "clickstream_by_type_15m",
+        window: { sizeMinutes: 15 },
+        groupBy: ["type", "geo.country"],
+        measures: {
+          events: { fn: "count" },
+          users: { fn: "countDistinct", column: "user_id" },
+          revenue: { fn: "sum", column: "amount" },
+          avg_amount: { fn: "avg", column: "amount" },
+          min_amount: { fn: "min", column: "amount" },
+          max_amount: { fn: "max", column: "amount" },
+        },
+      },
+      {
+        // Hopping one-hour windows every 30 minutes: active users, mobile versus desktop.
+        table: "clickstream_active_users_1h",
+        window: { sizeMinutes: 60, slideMinutes: 30 },
+        groupBy: ["is_mobile"],
+        measures: {
+          events: { fn: "count" },
+          users: { fn: "countDistinct", column: "user_id" },
+          first_seen: { fn: "min", column: "ts" },
+          last_seen: { fn: "max", column: "ts" },
+        },
+      },
+    ],
+  },
 });

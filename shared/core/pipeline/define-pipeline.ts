@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import type { Column, TableSchema } from "../schema.ts";
+import { aggregationsSchema, checkAggregations } from "../stages/aggregations-schema.ts";
 import type { Pipeline, PipelineInput, ValueFormat } from "./types.ts";
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores");
@@ -67,6 +68,7 @@ const definition = z.strictObject({
       key: columnName.optional(),
     })
     .optional(),
+  aggregations: aggregationsSchema.optional(),
   quarantine: z.strictObject({ prefix: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/) }).default({
     prefix: "_quarantine",
   }),
@@ -89,6 +91,7 @@ export function definePipeline<
   }
   const pipeline = parsed.data as Pipeline;
   checkPartitioning(pipeline, where);
+  checkAggregations(pipeline, where);
   const wbKey = pipeline.writeBack?.key;
   if (wbKey !== undefined && !(wbKey in pipeline.schema)) {
     throw new ConfigError(`${where}.writeBack.key`, `"${wbKey}" is not a column of the schema`);

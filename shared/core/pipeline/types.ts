@@ -65,6 +65,46 @@ export interface WriteBackConfig {
   readonly key?: string;
 }
 
+/**
+ * An event-time window. Windows are aligned to the epoch (UTC), as Spark's `window()` does, so
+ * the same event always lands in the same windows whatever run computes them.
+ */
+export interface WindowConfig {
+  /** Window length in minutes. */
+  readonly sizeMinutes: number;
+  /** Hopping windows start every `slideMinutes` (≤ size); omitted: tumbling (slide = size). */
+  readonly slideMinutes?: number;
+}
+
+/** One measure of an aggregate table; `column` is a column name or a struct field path ("geo.country"). */
+export type MeasureConfig =
+  | { readonly fn: "count"; readonly column?: string }
+  | { readonly fn: "sum" | "min" | "max" | "avg" | "countDistinct"; readonly column: string };
+
+/** A gold table: a windowed group-by over the pipeline's rows, on event time. */
+export interface AggregationConfig {
+  /** Table name, like `sink.table`. */
+  readonly table: string;
+  readonly window: WindowConfig;
+  /** Group keys: column names or struct field paths; the output column replaces "." with "_". */
+  readonly groupBy: readonly string[];
+  /** Output column name → measure. */
+  readonly measures: Readonly<Record<string, MeasureConfig>>;
+  /** Kafka topic the publish stage writes this table's rows to, for other engines. */
+  readonly writeBack?: { readonly topic: string };
+}
+
+/**
+ * Windowed aggregations, computed once a window is closed. A record counts in a window when it
+ * arrived (Kafka timestamp) at most `allowedLatenessMinutes` after the window's end; a later
+ * one goes to quarantine with that reason. The same lateness delays when a partition is closed.
+ */
+export interface AggregationsConfig {
+  /** Defaults to 0. */
+  readonly allowedLatenessMinutes?: number;
+  readonly tables: readonly AggregationConfig[];
+}
+
 /** What a user writes in a pipeline file. */
 export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF extends ValueFormat> {
   readonly name: string;
@@ -76,6 +116,7 @@ export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF
   readonly sink: SinkConfig;
   readonly quarantine?: QuarantineConfig;
   readonly writeBack?: WriteBackConfig;
+  readonly aggregations?: AggregationsConfig;
 }
 
 /** A validated pipeline with every default filled in. */
@@ -89,4 +130,5 @@ export interface Pipeline {
   readonly sink: Required<SinkConfig>;
   readonly quarantine: QuarantineConfig;
   readonly writeBack?: WriteBackConfig;
+  readonly aggregations?: Required<AggregationsConfig>;
 }

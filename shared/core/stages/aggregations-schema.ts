@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import type { MeasureConfig, Pipeline } from "../pipeline/types.ts";
+import type { Column } from "../schema.ts";
+import { outputColumnName, resolveColumnPath } from "./column-path.ts";
+
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores");
+const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "use letters, digits and underscores");
+const columnPath = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a column name or a struct field path");
+// A week bounds how many raw partitions one window reads (168 hourly ones).
+const minutes = z
+  .int()
+  .min(1)
+  .max(7 * 24 * 60);
+
+const measure = z.discriminatedUnion("fn", [
+  z.strictObject({ fn: z.literal("count"), column: columnPath.optional() }),
+  z.strictObject({ fn: z.enum(["sum", "min", "max", "avg", "countDistinct"]), column: columnPath }),
+]);
+
+/** The zod shape of `aggregations` in a pipeline definition (defaults filled). */
+export const aggregationsSchema = z.strictObject({
+  allowedLatenessMinutes: z
+    .int()
+    .min(0)
+    .max(7 * 24 * 60)
+    .default(0),
+  tables: z
+    .array(
+      z.strictObject({
+        table: identifier,
+        window: z
+          .strictObject({ sizeMinutes: minutes, slideMinutes: minutes.optional() })
+          .refine((w) => (w.slideMinutes ?? w.sizeMinutes) <= w.sizeMinutes, {
+            message: "slideMinutes may not exceed sizeMinutes (windows would leave gaps)",
+            path: ["slideMinutes"],
+          }),
+        groupBy: z.array(columnPath).default([]),
+        measures: z
+          .record(columnName, measure)
+          .refine((m) => Object.keys(m).length > 0, "needs at least one measure"),
+        writeBack: z
+          .strictObject({
+            topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name"),
+          })
+          .optional(),
+      }),
+    )
+    .min(1),
+});
+
+const GROUPABLE = new Set(["string", "int32", "int64", "boolean", "date", "timestamp"]);
+const NUMERIC = new Set(["int32", "int64", "double", "decimal"]);
+const ORDERED = new Set(["int32", "int64", "double", "decimal", "timestamp", "date", "string"]);
+const DISTINCTABLE = new Set([...GROUPABLE, "double", "decimal"]);
+const WINDOW_COLUMNS = new Set(["window_start", "window_end"]);
+
+/**
+ * Checks what zod cannot: that group keys and measures name columns of the schema with
+ * types the measure accepts, and that output column and table names do not collide.
+ * Throws ConfigError naming the field, like the rest of `definePipeline`.
+ */
+export function checkAggregations(p: Pipeline, where: string): void {
+  const tables = p.aggregations?.tables ?? [];
+  const seen = new Set([p.sink.table]);
+  for (const [i, agg] of tables.entries()) {
+    const at = `${where}.aggregations.tables.${i}`;
+    if (seen.has(agg.table)) {
+      throw new ConfigError(`${at}.table`, `"${agg.table}" is already the name of another table`);
+    }
+    seen.add(agg.table);
+    const outputs = new Set(WINDOW_COLUMNS);
+    for (const [j, path] of agg.groupBy.entries()) {
+      const type = columnType(p, path);
+      if (!type || !GROUPABLE.has(type)) {
+        throw new ConfigError(
+          `${at}.groupBy.${j}`,
+          `"${path}" must be a string, integer, boolean, date or timestamp column (or struct field)`,
+        );
+      }
+      claim(outputs, outputColumnName(path), `${at}.groupBy.${j}`);
+    }
+    for (const [name, m] of Object.entries(agg.measures)) {
+      checkMeasure(p, m, `${at}.measures.${name}`);
+      claim(outputs, name, `${at}.measures.${name}`);
+    }
+  }
+}
+
+function checkMeasure(p: Pipeline, m: MeasureConfig, field: string): void {
+  if (m.column === undefined) return;
+  const type = columnType(p, m.column);
+  if (!type) throw new ConfigError(`${field}.column`, `"${m.column}" is not a column of the schema`);
+  const accepted =
+    m.fn === "sum" || m.fn === "avg" ? NUMERIC : m.fn === "countDistinct" ? DISTINCTABLE : ORDERED;
+  if (m.fn !== "count" && !accepted.has(type)) {
+    throw new ConfigError(`${field}.column`, `${m.fn} cannot take "${m.column}" of type ${type}`);
+  }
+}
+
+function claim(outputs: Set<string>, name: string, field: string): void {
+  if (outputs.has(name)) throw new ConfigError(field, `output column "${name}" is defined twice`);
+  outputs.add(name);
+}
+
+function columnType(p: Pipeline, path: string): Column["type"] | undefined {
+  return resolveColumnPath(p.schema, path)?.column.type;
+}

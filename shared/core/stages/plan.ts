@@ -1,0 +1,169 @@
+import type { Pipeline } from "../pipeline/types.ts";
+import { inputDigest } from "./manifest.ts";
+import {
+  type Granularity,
+  inputPartitionsOfOwner,
+  ownersOfDataPartition,
+  partitionBounds,
+  timePartitionOfPath,
+  type Window,
+  windowSpec,
+} from "./windows.ts";
+
+/** A committed raw file, as the ingest's commit records list it. */
+export interface RawFileRef {
+  readonly key: string;
+  /** Full partition path (time and value columns). */
+  readonly partition: string;
+  readonly rows: number;
+}
+
+export interface PlanRequest {
+  /** The run's logical time: the Scheduler's time or the local runner's clock, never read here. */
+  readonly now: number;
+  readonly allowedLatenessMs: number;
+  /** Backfill: only partitions starting in [start, end). */
+  readonly range?: Window;
+  /** Recompute even what is up to date (backfill); unchanged input still yields unchanged output. */
+  readonly force: boolean;
+}
+
+/** Digests of what is published now, read from the manifests of the candidates. */
+export interface PublishedDigests {
+  /** Compacted table: full partition path → input digest. */
+  readonly compacted: ReadonlyMap<string, string>;
+  /** Gold tables: `${table}/${timePath}` → input digest. */
+  readonly aggregate: ReadonlyMap<string, string>;
+}
+
+/** What one Map iteration (one time partition) has to do. */
+export interface PartitionTask {
+  /** Full partition path → digest of its raw files; empty when the compacted table is up to date. */
+  readonly compact: Readonly<Record<string, string>>;
+  /** Gold table → digest and the time partitions its windows read. */
+  readonly aggregate: Readonly<
+    Record<string, { readonly digest: string; readonly inputs: readonly string[] }>
+  >;
+}
+
+export interface PlanStats {
+  /** Commit records read (0 for a backfill from a dataset prefix). */
+  readonly commits: number;
+  readonly rawFiles: number;
+  readonly dataPartitions: number;
+  readonly candidates: number;
+  readonly open: number;
+  readonly upToDate: number;
+  readonly scheduled: number;
+}
+
+export interface PlanBody {
+  readonly scheduled: string[];
+  readonly tasks: Record<string, PartitionTask>;
+  /** Raw files of every time partition a task reads. */
+  readonly files: Record<string, RawFileRef[]>;
+  readonly stats: PlanStats;
+}
+
+/**
+ * Groups committed raw files by time partition, dropping repeats (a retried or bisected batch
+ * lists a file again in another commit record).
+ */
+export function filesByTimePartition(
+  files: Iterable<RawFileRef>,
+  granularity: Granularity,
+): Map<string, RawFileRef[]> {
+  const seen = new Set<string>();
+  const out = new Map<string, RawFileRef[]>();
+  for (const f of files) {
+    if (seen.has(f.key)) continue;
+    seen.add(f.key);
+    const tp = timePartitionOfPath(f.partition, granularity);
+    const list = out.get(tp) ?? [];
+    list.push(f);
+    out.set(tp, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => (a.key < b.key ? -1 : 1));
+  return out;
+}
+
+/**
+ * The time partitions a run may touch: those holding data and those owning a window over data,
+ * closed (end + allowed lateness ≤ now) and inside the backfill range, if any.
+ */
+export function planCandidates(
+  pipeline: Pipeline,
+  byPartition: ReadonlyMap<string, readonly RawFileRef[]>,
+  request: PlanRequest,
+): { candidates: string[]; open: number } {
+  const g = pipeline.partitioning.granularity;
+  const all = new Set(byPartition.keys());
+  for (const agg of pipeline.aggregations?.tables ?? []) {
+    const spec = windowSpec(agg.window);
+    for (const tp of byPartition.keys()) for (const o of ownersOfDataPartition(tp, g, spec)) all.add(o);
+  }
+  let open = 0;
+  const candidates = [...all].sort().filter((tp) => {
+    const { start, end } = partitionBounds(tp, g);
+    if (request.range && (start < request.range.start || start >= request.range.end)) return false;
+    if (end + request.allowedLatenessMs > request.now) {
+      open++;
+      return false;
+    }
+    return true;
+  });
+  return { candidates, open };
+}
+
+/** Decides, per candidate, what is stale against the published manifests. Pure and deterministic. */
+export function planRun(
+  pipeline: Pipeline,
+  byPartition: ReadonlyMap<string, readonly RawFileRef[]>,
+  candidates: readonly string[],
+  published: PublishedDigests,
+  request: PlanRequest,
+): Omit<PlanBody, "stats"> & { upToDate: number } {
+  const g = pipeline.partitioning.granularity;
+  const tasks: Record<string, PartitionTask> = {};
+  const files: Record<string, RawFileRef[]> = {};
+  let upToDate = 0;
+  for (const tp of candidates) {
+    const compact: Record<string, string> = {};
+    const own = byPartition.get(tp) ?? [];
+    for (const [path, refs] of Object.entries(Object.groupBy(own, (f) => f.partition))) {
+      const digest = inputDigest(refs!.map((f) => f.key));
+      if (request.force || published.compacted.get(path) !== digest) compact[path] = digest;
+    }
+    const aggregate: Record<string, { digest: string; inputs: string[] }> = {};
+    for (const agg of pipeline.aggregations?.tables ?? []) {
+      const inputs = inputPartitionsOfOwner(tp, g, windowSpec(agg.window)).filter((p) => byPartition.has(p));
+      if (inputs.length === 0) continue;
+      const digest = inputDigest(inputs.flatMap((p) => byPartition.get(p)!.map((f) => f.key)));
+      if (request.force || published.aggregate.get(`${agg.table}/${tp}`) !== digest) {
+        aggregate[agg.table] = { digest, inputs };
+      }
+    }
+    if (Object.keys(compact).length === 0 && Object.keys(aggregate).length === 0) {
+      upToDate++;
+      continue;
+    }
+    tasks[tp] = { compact, aggregate };
+    const reads = new Set([tp, ...Object.values(aggregate).flatMap((a) => a.inputs)]);
+    for (const p of reads) if (byPartition.has(p)) files[p] = [...byPartition.get(p)!];
+  }
+  return { scheduled: Object.keys(tasks).sort(), tasks, files, upToDate };
+}
+
+/** The plan a run writes to the lake and every later stage of the run reads. */
+export interface PlanDocument extends PlanBody {
+  readonly format: "lakestream-plan/1";
+  readonly pipeline: string;
+  readonly runId: string;
+  readonly trigger: string;
+  /** The run's logical time (ISO). */
+  readonly now: string;
+  readonly allowedLatenessMinutes: number;
+  readonly force: boolean;
+  /** Where raw files came from: commit records, or a Parquet dataset prefix (backfill). */
+  readonly source: "commits" | { readonly prefix: string };
+}

@@ -1,0 +1,122 @@
+import { type CompiledAggregation, compileAggregation } from "../../core/stages/aggregate.ts";
+import { type LineageRow, offsetSpans } from "../../core/stages/dedupe.ts";
+import { lateRecordLine, lateRecordsKey } from "../../core/stages/late-records.ts";
+import { type Manifest, manifestKey } from "../../core/stages/manifest.ts";
+import type { PlanDocument } from "../../core/stages/plan.ts";
+import {
+  type AggregateOutput,
+  type AggregateTableOutput,
+  parseStageInput,
+  partitionItemSchema,
+} from "../../core/stages/stage-io.ts";
+import { MINUTE_MS, partitionBounds } from "../../core/stages/windows.ts";
+import { loadPartitionRows } from "./raw-rows.ts";
+import { readJson, readPlan, type StageDeps, startTiming } from "./stage-deps.ts";
+import { publishPartition } from "./write-published.ts";
+
+/**
+ * The aggregate stage, for one time partition of a run: computes each gold table's windows
+ * that end in the partition, from the deduped raw rows of every partition those windows span,
+ * and publishes them (content-addressed files, manifest). Rows that arrived after their window
+ * closed go to quarantine instead. Re-running on the same input writes nothing.
+ */
+export function createAggregateStage(deps: StageDeps): (input: unknown) => Promise<AggregateOutput> {
+  const { pipeline, store } = deps;
+  const compiled = new Map(
+    (pipeline.aggregations?.tables ?? []).map((a) => [a.table, compileAggregation(pipeline, a)]),
+  );
+
+  return async (input) => {
+    const done = startTiming();
+    const item = parseStageInput("aggregate", partitionItemSchema, input);
+    const plan = await readPlan(store, pipeline, item.runId);
+    const tables: AggregateTableOutput[] = [];
+    for (const [table, { digest, inputs }] of Object.entries(plan.tasks[item.partition]?.aggregate ?? {})) {
+      const agg = compiled.get(table);
+      if (!agg) continue; // Declared when the plan ran, removed since: nothing to publish.
+      const current = await readJson<Manifest>(store, manifestKey(table, item.partition));
+      if (!plan.force && current?.inputDigest === digest) {
+        tables.push(summary(table, current, true));
+        continue;
+      }
+      tables.push(await aggregatePartition(deps, plan, agg, item.partition, digest, inputs));
+    }
+    return { partition: item.partition, tables, timing: done() };
+  };
+}
+
+async function aggregatePartition(
+  deps: StageDeps,
+  plan: PlanDocument,
+  agg: CompiledAggregation,
+  partition: string,
+  digest: string,
+  inputs: readonly string[],
+): Promise<AggregateTableOutput> {
+  const { pipeline, store } = deps;
+  const table = agg.config.table;
+  const rows: LineageRow[] = [];
+  const stats = { files: 0, rows: 0, bytes: 0 };
+  for (const tp of inputs) {
+    const refs = plan.files[tp] ?? [];
+    for (const path of [...new Set(refs.map((r) => r.partition))]) {
+      const loaded = await loadPartitionRows(
+        deps,
+        refs.filter((r) => r.partition === path),
+      );
+      for (const r of loaded.rows) rows.push(r);
+      stats.files += loaded.filesIn;
+      stats.rows += loaded.rowsIn;
+      stats.bytes += loaded.bytesIn;
+    }
+  }
+  const latenessMs = plan.allowedLatenessMinutes * MINUTE_MS;
+  const result = agg.compute(rows, partitionBounds(partition, pipeline.partitioning.granularity), latenessMs);
+
+  const lateKey = lateRecordsKey(pipeline, table, partition);
+  if (result.late.length > 0) {
+    const lines = result.late.map((l) => JSON.stringify(lateRecordLine(pipeline, table, l, latenessMs)));
+    await store.put(lateKey, new TextEncoder().encode(`${lines.join("\n")}\n`), {
+      contentType: "application/x-ndjson",
+    });
+  } else await store.delete(lateKey);
+
+  const counted = result.counted.sort(
+    (a, b) =>
+      (a._topic < b._topic ? -1 : a._topic > b._topic ? 1 : 0) ||
+      a._partition - b._partition ||
+      Number(a._offset - b._offset),
+  );
+  const outcome = await publishPartition(deps, {
+    kind: "aggregate",
+    table,
+    partition,
+    schema: agg.schema,
+    rows: result.rows,
+    files: 1,
+    inputDigest: digest,
+    inputs: { files: stats.files, rows: stats.rows, bytes: stats.bytes },
+    offsets: offsetSpans(counted),
+    runId: plan.runId,
+    createdAt: plan.now,
+    windows: {
+      sizeMinutes: agg.spec.sizeMs / MINUTE_MS,
+      slideMinutes: agg.spec.slideMs / MINUTE_MS,
+      count: result.windows,
+    },
+    late: { records: result.late.length, key: result.late.length > 0 ? lateKey : null },
+  });
+  return summary(table, outcome.manifest, outcome.unchanged);
+}
+
+function summary(table: string, m: Manifest, unchanged: boolean): AggregateTableOutput {
+  return {
+    table,
+    windows: m.windows?.count ?? 0,
+    rows: m.rows,
+    late: m.late?.records ?? 0,
+    files: m.files.length,
+    bytes: m.files.reduce((n, f) => n + f.bytes, 0),
+    unchanged,
+  };
+}

@@ -1,0 +1,61 @@
+import { offsetSpans } from "../../core/stages/dedupe.ts";
+import { type Manifest, manifestKey, outputFileCount } from "../../core/stages/manifest.ts";
+import { type CompactOutput, parseStageInput, partitionItemSchema } from "../../core/stages/stage-io.ts";
+import { fileSchema } from "../../core/table-layout.ts";
+import { loadPartitionRows } from "./raw-rows.ts";
+import { readJson, readPlan, type StageDeps, startTiming } from "./stage-deps.ts";
+import { publishPartition } from "./write-published.ts";
+
+/**
+ * The compact stage, for one time partition of a run: merges each stale partition path's
+ * committed raw files into ceil(size / target) files, deduped on (topic, partition, offset),
+ * and publishes them with a manifest. Re-running it on the same input writes nothing.
+ */
+export function createCompactStage(deps: StageDeps): (input: unknown) => Promise<CompactOutput> {
+  const { pipeline, store } = deps;
+  const { table } = pipeline.sink;
+  const schema = fileSchema(pipeline);
+  const targetBytes = pipeline.sink.targetFileSizeMiB * 1024 * 1024;
+
+  return async (input) => {
+    const done = startTiming();
+    const item = parseStageInput("compact", partitionItemSchema, input);
+    const plan = await readPlan(store, pipeline, item.runId);
+    const task = plan.tasks[item.partition];
+    const totals = { filesIn: 0, bytesIn: 0, rowsIn: 0, duplicates: 0, rowsOut: 0, filesOut: 0, bytesOut: 0 };
+    let unchanged = 0;
+    const paths = Object.entries(task?.compact ?? {});
+    // One path at a time: a path's rows are in memory while it is rewritten.
+    for (const [path, digest] of paths) {
+      const current = await readJson<Manifest>(store, manifestKey(table, path));
+      if (!plan.force && current?.inputDigest === digest) {
+        unchanged++;
+        continue;
+      }
+      const refs = (plan.files[item.partition] ?? []).filter((f) => f.partition === path);
+      const loaded = await loadPartitionRows(deps, refs);
+      const outcome = await publishPartition(deps, {
+        kind: "compacted",
+        table,
+        partition: path,
+        schema,
+        rows: loaded.rows,
+        files: outputFileCount(loaded.estimatedBytes, targetBytes),
+        inputDigest: digest,
+        inputs: { files: loaded.filesIn, rows: loaded.rowsIn, bytes: loaded.bytesIn },
+        offsets: offsetSpans(loaded.rows),
+        runId: plan.runId,
+        createdAt: plan.now,
+      });
+      if (outcome.unchanged) unchanged++;
+      totals.filesIn += loaded.filesIn;
+      totals.bytesIn += loaded.bytesIn;
+      totals.rowsIn += loaded.rowsIn;
+      totals.duplicates += loaded.duplicates;
+      totals.rowsOut += outcome.manifest.rows;
+      totals.filesOut += outcome.manifest.files.length;
+      totals.bytesOut += outcome.bytes;
+    }
+    return { partition: item.partition, paths: paths.length, ...totals, unchanged, timing: done() };
+  };
+}

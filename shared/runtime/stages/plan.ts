@@ -1,0 +1,141 @@
+import pLimit from "p-limit";
+import { commitPrefix } from "../../core/keys.ts";
+import { StageInputError } from "../../core/stages/errors.ts";
+import { type Manifest, manifestKey } from "../../core/stages/manifest.ts";
+import {
+  filesByTimePartition,
+  type PlanDocument,
+  type PlanRequest,
+  planCandidates,
+  planRun,
+  type RawFileRef,
+} from "../../core/stages/plan.ts";
+import {
+  defaultRunId,
+  type PlanOutput,
+  parseStageInput,
+  planInputSchema,
+  runDocumentKey,
+} from "../../core/stages/stage-io.ts";
+import { MINUTE_MS } from "../../core/stages/windows.ts";
+import type { IngestSummary } from "../ingest.ts";
+import { readJson, type StageDeps, startTiming, writeJson } from "./stage-deps.ts";
+
+/**
+ * The plan stage: lists the committed raw files (from the ingest's commit records, or a
+ * dataset prefix for a backfill), keeps the closed partitions whose published versions are
+ * stale, and writes the run's plan to the lake. The run's time comes in the input.
+ */
+export function createPlanStage(deps: StageDeps): (input: unknown) => Promise<PlanOutput> {
+  const { pipeline, store } = deps;
+  const g = pipeline.partitioning.granularity;
+  const limit = pLimit(deps.concurrency ?? 8);
+
+  return async (raw) => {
+    const done = startTiming();
+    const input = parseStageInput("plan", planInputSchema, raw);
+    if (input.pipeline !== pipeline.name) {
+      throw new StageInputError("plan", "input.pipeline", `this function runs pipeline ${pipeline.name}`);
+    }
+    const nowText = input.now ?? input.scheduledTime;
+    if (nowText === undefined) throw new StageInputError("plan", "input.now", "give now or scheduledTime");
+    const now = Date.parse(nowText);
+    if (
+      (input.from === undefined) !== (input.to === undefined) ||
+      (input.trigger === "backfill" && !input.from)
+    ) {
+      throw new StageInputError("plan", "input.from", "a backfill needs both from and to");
+    }
+    const range =
+      input.from && input.to ? { start: Date.parse(input.from), end: Date.parse(input.to) } : undefined;
+    const request: PlanRequest = {
+      now,
+      allowedLatenessMs:
+        (input.allowedLatenessMinutes ?? pipeline.aggregations?.allowedLatenessMinutes ?? 0) * MINUTE_MS,
+      force: input.force ?? input.trigger === "backfill",
+      ...(range ? { range } : {}),
+    };
+    const runId = input.runId ?? defaultRunId(input.trigger, now, range);
+
+    const { refs, commits } = input.source
+      ? { refs: await datasetFiles(deps, input.source.prefix), commits: 0 }
+      : await committedFiles(deps, limit);
+    const byPartition = filesByTimePartition(refs, g);
+    const { candidates, open } = planCandidates(pipeline, byPartition, request);
+    const published = { compacted: new Map<string, string>(), aggregate: new Map<string, string>() };
+    const reads: Promise<void>[] = [];
+    const digestOf = (key: string, into: Map<string, string>, id: string) =>
+      reads.push(
+        limit(async () => {
+          const m = await readJson<Manifest>(store, key);
+          if (m) into.set(id, m.inputDigest);
+        }),
+      );
+    for (const tp of candidates) {
+      for (const path of new Set((byPartition.get(tp) ?? []).map((f) => f.partition))) {
+        digestOf(manifestKey(pipeline.sink.table, path), published.compacted, path);
+      }
+      for (const agg of pipeline.aggregations?.tables ?? []) {
+        digestOf(manifestKey(agg.table, tp), published.aggregate, `${agg.table}/${tp}`);
+      }
+    }
+    await Promise.all(reads);
+    const body = planRun(pipeline, byPartition, candidates, published, request);
+    const stats = {
+      commits,
+      rawFiles: [...byPartition.values()].reduce((n, l) => n + l.length, 0),
+      dataPartitions: byPartition.size,
+      candidates: candidates.length,
+      open,
+      upToDate: body.upToDate,
+      scheduled: body.scheduled.length,
+    };
+    const planKey = runDocumentKey(pipeline.name, runId, "plan.json");
+    const doc: PlanDocument = {
+      format: "lakestream-plan/1",
+      pipeline: pipeline.name,
+      runId,
+      trigger: input.trigger,
+      now: new Date(now).toISOString(),
+      allowedLatenessMinutes: request.allowedLatenessMs / MINUTE_MS,
+      force: request.force,
+      source: input.source ? { prefix: input.source.prefix } : "commits",
+      scheduled: body.scheduled,
+      tasks: body.tasks,
+      files: body.files,
+      stats,
+    };
+    await writeJson(store, planKey, doc);
+    return {
+      pipeline: pipeline.name,
+      runId,
+      trigger: input.trigger,
+      now: doc.now,
+      planKey,
+      partitions: body.scheduled,
+      stats,
+      timing: done(),
+    };
+  };
+}
+
+/** Files named by commit records: only what an ingest finished writing, never an orphan of a crash. */
+async function committedFiles(
+  deps: StageDeps,
+  limit: ReturnType<typeof pLimit>,
+): Promise<{ refs: RawFileRef[]; commits: number }> {
+  const keys = await deps.store.list(commitPrefix(deps.pipeline.sink.table));
+  const summaries = await Promise.all(
+    keys.map(({ key }) => limit(() => readJson<IngestSummary>(deps.store, key))),
+  );
+  const refs = summaries.flatMap((s) => s?.files ?? []);
+  return { refs, commits: keys.length };
+}
+
+/** Every data file under `<prefix>/dt=…`: a backfill source written by lakestream or another tool. */
+async function datasetFiles(deps: StageDeps, prefix: string): Promise<RawFileRef[]> {
+  const root = `${prefix}/`;
+  return (await deps.store.list(root))
+    .filter(({ key }) => /\.(parquet|jsonl\.gz)$/.test(key) && key.slice(root.length).startsWith("dt="))
+    .map(({ key }) => ({ key, partition: key.slice(root.length, key.lastIndexOf("/")), rows: 0 }));
+}
