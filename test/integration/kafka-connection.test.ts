@@ -11,6 +11,15 @@ beforeAll(assertKafkaReady);
 // The listeners test/services/kafka.sh opens next to PLAINTEXT (9092).
 const SASL = "127.0.0.1:9094";
 const TLS = "127.0.0.1:9095";
+/** Debian calls it kcat; older releases kafkacat. */
+const kcat = () => {
+  try {
+    execFileSync("kcat", ["-V"], { stdio: "ignore" });
+    return "kcat";
+  } catch {
+    return "kafkacat";
+  }
+};
 const ca = () => readFileSync(new URL("../../.services/kafka/tls/ca.pem", import.meta.url), "utf8");
 
 async function roundTrip(connection: KafkaConnection): Promise<string[]> {
@@ -85,7 +94,7 @@ describe("Kafka connection security against the real broker", () => {
     await sink.send(rows);
     await sink.disconnect();
     const out = execFileSync(
-      "kcat",
+      kcat(),
       ["-C", "-b", "127.0.0.1:9092", "-t", topic, "-e", "-q", "-f", "%k\t%h\t%s\n"],
       { encoding: "utf8", timeout: 30_000 },
     );
