@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { definePipeline } from "../../shared/core/pipeline/define-pipeline.ts";
+import { inputDigest } from "../../shared/core/stages/manifest.ts";
+import {
+  filesByTimePartition,
+  type PlanRequest,
+  planCandidates,
+  planRun,
+  type RawFileRef,
+} from "../../shared/core/stages/plan.ts";
+import { defaultRunId } from "../../shared/core/stages/stage-io.ts";
+
+const M = 60_000;
+const H = 60 * M;
+const T0 = Date.UTC(2026, 10, 23, 6, 0, 0);
+
+const pipeline = definePipeline({
+  name: "orders",
+  source: { topics: ["orders"], valueFormat: "json" as const },
+  schema: { at: { type: "timestamp" as const }, shop: { type: "string" as const } },
+  transform: () => null,
+  partitioning: { eventTime: { field: "at" }, granularity: "hour" as const, columns: ["shop"] },
+  sink: { table: "orders", format: "parquet" as const },
+  aggregations: {
+    allowedLatenessMinutes: 30,
+    tables: [
+      {
+        table: "hop",
+        window: { sizeMinutes: 60, slideMinutes: 30 },
+        groupBy: [],
+        measures: { n: { fn: "count" } },
+      },
+    ],
+  },
+});
+
+const ref = (hour: string, shop: string, key: string): RawFileRef => ({
+  key: `orders/dt=2026-11-23/hour=${hour}/shop=${shop}/${key}.parquet`,
+  partition: `dt=2026-11-23/hour=${hour}/shop=${shop}`,
+  rows: 1,
+});
+const files = [ref("06", "a", "f1"), ref("06", "b", "f2"), ref("07", "a", "f3"), ref("07", "a", "f3")];
+const byPartition = filesByTimePartition(files, "hour");
+const none = { compacted: new Map<string, string>(), aggregate: new Map<string, string>() };
+const at = (now: number, more: Partial<PlanRequest> = {}): PlanRequest => ({
+  now,
+  allowedLatenessMs: 30 * M,
+  force: false,
+  ...more,
+});
+
+describe("plan", () => {
+  it("groups committed files by time partition, once per key", () => {
+    expect([...byPartition.keys()]).toEqual(["dt=2026-11-23/hour=06", "dt=2026-11-23/hour=07"]);
+    expect(byPartition.get("dt=2026-11-23/hour=07")).toHaveLength(1);
+  });
+
+  it("keeps only partitions closed by end + allowed lateness, including the owner of a straddling window", () => {
+    expect(planCandidates(pipeline, byPartition, at(T0 + H + 29 * M))).toEqual({ candidates: [], open: 3 });
+    expect(planCandidates(pipeline, byPartition, at(T0 + H + 30 * M)).candidates).toEqual([
+      "dt=2026-11-23/hour=06",
+    ]);
+    // hour=08 holds no data but owns the window [07:30, 08:30).
+    expect(planCandidates(pipeline, byPartition, at(T0 + 3 * H + 30 * M)).candidates).toEqual([
+      "dt=2026-11-23/hour=06",
+      "dt=2026-11-23/hour=07",
+      "dt=2026-11-23/hour=08",
+    ]);
+  });
+
+  it("schedules what is stale, with the raw files of every partition its windows read", () => {
+    const req = at(T0 + 4 * H);
+    const { candidates } = planCandidates(pipeline, byPartition, req);
+    const plan = planRun(pipeline, byPartition, candidates, none, req);
+    expect(plan.scheduled).toEqual(candidates);
+    expect(Object.keys(plan.tasks["dt=2026-11-23/hour=06"]!.compact)).toEqual([
+      "dt=2026-11-23/hour=06/shop=a",
+      "dt=2026-11-23/hour=06/shop=b",
+    ]);
+    expect(plan.tasks["dt=2026-11-23/hour=08"]).toEqual({
+      compact: {},
+      aggregate: { hop: { digest: inputDigest([files[2]!.key]), inputs: ["dt=2026-11-23/hour=07"] } },
+    });
+    expect(Object.keys(plan.files)).toEqual(["dt=2026-11-23/hour=06", "dt=2026-11-23/hour=07"]);
+  });
+
+  it("skips partitions whose manifests match, reschedules when a late commit adds a file, always on force", () => {
+    const req = at(T0 + 4 * H);
+    const { candidates } = planCandidates(pipeline, byPartition, req);
+    const first = planRun(pipeline, byPartition, candidates, none, req);
+    const published = { compacted: new Map<string, string>(), aggregate: new Map<string, string>() };
+    for (const [tp, task] of Object.entries(first.tasks)) {
+      for (const [path, d] of Object.entries(task.compact)) published.compacted.set(path, d);
+      for (const [t, a] of Object.entries(task.aggregate)) published.aggregate.set(`${t}/${tp}`, a.digest);
+    }
+    const again = planRun(pipeline, byPartition, candidates, published, req);
+    expect(again.scheduled).toEqual([]);
+    expect(again.upToDate).toBe(3);
+
+    const later = filesByTimePartition([...files, ref("06", "b", "f9")], "hour");
+    const replan = planRun(pipeline, later, candidates, published, req);
+    // hour=06 recompacts shop=b only; hour=07 owns [06:30, 07:30), which reads hour=06.
+    expect(replan.scheduled).toEqual(["dt=2026-11-23/hour=06", "dt=2026-11-23/hour=07"]);
+    expect(Object.keys(replan.tasks["dt=2026-11-23/hour=06"]!.compact)).toEqual([
+      "dt=2026-11-23/hour=06/shop=b",
+    ]);
+    expect(replan.tasks["dt=2026-11-23/hour=07"]!.compact).toEqual({});
+
+    expect(
+      planRun(pipeline, byPartition, candidates, published, { ...req, force: true }).scheduled,
+    ).toHaveLength(3);
+  });
+
+  it("limits a backfill to partitions starting in its range", () => {
+    const req = at(T0 + 10 * H, { range: { start: T0 + H, end: T0 + 2 * H }, force: true });
+    expect(planCandidates(pipeline, byPartition, req).candidates).toEqual(["dt=2026-11-23/hour=07"]);
+  });
+
+  it("derives readable, key-safe run ids from the logical time", () => {
+    expect(defaultRunId("schedule", T0 + 15 * M)).toBe("schedule-20261123T0615Z");
+    expect(defaultRunId("backfill", T0, { start: T0 - H, end: T0 })).toBe(
+      "backfill-20261123T0600Z-20261123T0500Z-20261123T0600Z",
+    );
+  });
+});
