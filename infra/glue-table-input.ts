@@ -151,7 +151,11 @@ export function glueTableInput(pipeline: Pipeline, options: GlueTableOptions): G
       outputFormat: format.outputFormat,
       serdeInfo: {
         serializationLibrary: format.serde,
-        parameters: pipeline.sink.format === "parquet" ? { "serialization.format": "1" } : {},
+        // The JSON Lines encoder writes timestamps as `Date.toISOString()` text.
+        parameters:
+          pipeline.sink.format === "parquet"
+            ? { "serialization.format": "1" }
+            : { "timestamp.formats": "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'" },
       },
       compressed: pipeline.sink.format === "jsonl-gzip",
     },

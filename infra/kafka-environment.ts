@@ -1,16 +1,35 @@
+import * as iam from "aws-cdk-lib/aws-iam";
 import { ConfigError } from "../shared/core/errors.ts";
 import type { Pipeline } from "../shared/core/pipeline/types.ts";
-import type { KafkaConnection, KafkaNetwork } from "./kafka-connection.ts";
+import { type KafkaConnection, type KafkaNetwork, mskResourceArn } from "./kafka-connection.ts";
+
+/** Gold tables as far as infra cares: which topic, if any, publish writes each one to. */
+interface WithAggregations {
+  readonly aggregations?: { readonly tables: readonly { readonly writeBack?: { readonly topic: string } }[] };
+}
 
 /**
- * How the ingest function reaches Kafka itself to write back (reading is the event source
- * mapping's job), in the variables `shared/runtime` reads: `KAFKA_BROKERS` and
- * `LAKESTREAM_KAFKA_*`. Credentials never go into the environment: SCRAM users and the CA
- * stay in Secrets Manager and are named by ARN. An MSK Serverless cluster's brokers are not
- * known at synth time; the handler finds them from `KAFKA_CLUSTER_ARN` (`kafka:GetBootstrapBrokers`).
+ * Topics a stage produces to: the ingest writes transformed rows back (`writeBack`), publish
+ * writes gold tables that declare their own `writeBack`.
  */
-export function kafkaEnvironment(pipeline: Pipeline, connection: KafkaConnection): Record<string, string> {
-  if (!pipeline.writeBack) return {};
+export function writeBackTopics(pipeline: Pipeline, stage: "ingest" | "publish"): string[] {
+  if (stage === "ingest") return pipeline.writeBack ? [pipeline.writeBack.topic] : [];
+  const tables = (pipeline as WithAggregations).aggregations?.tables ?? [];
+  return [...new Set(tables.flatMap((t) => (t.writeBack ? [t.writeBack.topic] : [])))];
+}
+
+/**
+ * How a function reaches Kafka itself to produce (reading is the event source mapping's job),
+ * in the variables `shared/runtime` reads: `KAFKA_BROKERS` and `LAKESTREAM_KAFKA_*`. Credentials
+ * never go into the environment: SCRAM users and the CA stay in Secrets Manager, named by ARN.
+ * An MSK Serverless cluster's brokers are not known at synth time; the handler finds them from
+ * `KAFKA_CLUSTER_ARN` (`kafka:GetBootstrapBrokers`).
+ */
+export function kafkaEnvironment(
+  connection: KafkaConnection,
+  topics: readonly string[],
+): Record<string, string> {
+  if (topics.length === 0) return {};
   if (connection.kind === "msk") {
     return {
       KAFKA_CLUSTER_ARN: connection.clusterArn,
@@ -29,16 +48,46 @@ export function kafkaEnvironment(pipeline: Pipeline, connection: KafkaConnection
 }
 
 /**
- * The VPC the ingest function must join to produce to Kafka: only for pipelines with write-back
- * and brokers that are private. An MSK cluster is always private, so its VPC must be configured.
+ * The VPC a producing function must join: only when it produces and the brokers are private.
+ * An MSK cluster is always private, so its VPC must be configured.
  */
-export function writeBackNetwork(pipeline: Pipeline, connection: KafkaConnection): KafkaNetwork | undefined {
-  if (!pipeline.writeBack) return undefined;
+export function writeBackNetwork(
+  pipeline: Pipeline,
+  connection: KafkaConnection,
+  topics: readonly string[],
+): KafkaNetwork | undefined {
+  if (topics.length === 0) return undefined;
   if (connection.kind === "msk" && !connection.network) {
     throw new ConfigError(
       "lakestream.kafka.vpc",
-      `pipeline ${pipeline.name} writes back to Kafka, so the ingest function must join the MSK cluster's VPC`,
+      `pipeline ${pipeline.name} writes to Kafka (${topics.join(", ")}), so its functions must join the MSK cluster's VPC`,
     );
   }
   return connection.network;
+}
+
+/** Lets a function produce to `topics`: MSK IAM rights on exactly those topics, or the SCRAM secrets. */
+export function grantKafkaWrite(
+  role: iam.IRole,
+  connection: KafkaConnection,
+  topics: readonly string[],
+): void {
+  if (topics.length === 0) return;
+  if (connection.kind === "self-managed") {
+    connection.secret.grantRead(role);
+    connection.rootCa?.grantRead(role);
+    return;
+  }
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ["kafka:GetBootstrapBrokers", "kafka:DescribeClusterV2", "kafka-cluster:Connect"],
+      resources: [connection.clusterArn],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      resources: topics.map((t) => mskResourceArn(connection.clusterArn, "topic", t)),
+    }),
+  );
 }

@@ -140,15 +140,6 @@ export class KafkaIngest extends Construct {
         resources: this.consumerGroupIds.map((g) => mskResourceArn(clusterArn, "group", g)),
       }),
     );
-    const writeBack = props.pipeline.writeBack;
-    if (writeBack) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
-          resources: [mskResourceArn(clusterArn, "topic", writeBack.topic)],
-        }),
-      );
-    }
     acknowledge(
       role,
       "AwsSolutions-IAM4",

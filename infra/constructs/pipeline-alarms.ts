@@ -9,6 +9,8 @@ import { METRICS_NAMESPACE, serviceName } from "./lakestream-function.ts";
 
 export interface PipelineAlarmsProps {
   readonly pipeline: string;
+  /** Dashboard name, unique in the account and region (the stack name is). */
+  readonly dashboardName: string;
   readonly topic: sns.ITopic;
   readonly ingest?: lambda.IFunction;
   /** Every function of the pipeline by stage, for error and throttle alarms. */
@@ -106,6 +108,7 @@ export class PipelineAlarms extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24, height: 4 }),
     );
     this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
+      dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(6),
       widgets: chunk(widgets, 2),
     });

@@ -14,7 +14,12 @@ import { PipelineAlarms } from "../constructs/pipeline-alarms.ts";
 import { LATER_STAGES, type LaterStage, StageStateMachine } from "../constructs/stage-state-machine.ts";
 import { glueTableInput } from "../glue-table-input.ts";
 import { kafkaConnection } from "../kafka-connection.ts";
-import { kafkaEnvironment, writeBackNetwork } from "../kafka-environment.ts";
+import {
+  grantKafkaWrite,
+  kafkaEnvironment,
+  writeBackNetwork,
+  writeBackTopics,
+} from "../kafka-environment.ts";
 import { PROJECT_ROOT, type Stage, stageEntries } from "../stage-entries.ts";
 import type { SharedStack } from "./shared-stack.ts";
 
@@ -73,16 +78,28 @@ export class PipelineStack extends Stack {
       removalPolicy,
     };
 
+    // Functions that produce to Kafka (write-back) get its address, its VPC and write rights.
+    const producer = (stage: "ingest" | "publish") => {
+      const topics = writeBackTopics(pipeline, stage);
+      return {
+        topics,
+        environment: kafkaEnvironment(connection, topics),
+        vpc: writeBackNetwork(pipeline, connection, topics),
+      };
+    };
+
     if (entries.ingest) {
+      const writes = producer("ingest");
       const ingest = new LakestreamFunction(this, "Ingest", {
         ...common,
         entry: entries.ingest,
         stage: "ingest",
         memoryMiB: config.ingest.memoryMiB,
         timeout: Duration.seconds(config.ingest.timeoutSeconds),
-        environment: kafkaEnvironment(pipeline, connection),
-        vpc: writeBackNetwork(pipeline, connection),
+        environment: writes.environment,
+        vpc: writes.vpc,
       });
+      grantKafkaWrite(ingest.role, connection, writes.topics);
       this.functions.ingest = ingest;
       new KafkaIngest(this, "KafkaIngest", {
         pipeline,
@@ -97,13 +114,17 @@ export class PipelineStack extends Stack {
     for (const stage of LATER_STAGES) {
       const entry = entries[stage];
       if (!entry) continue;
+      const writes = stage === "publish" ? producer("publish") : undefined;
       const fn = new LakestreamFunction(this, stage[0]!.toUpperCase() + stage.slice(1), {
         ...common,
         entry,
         stage,
         memoryMiB: config.stages.memoryMiB,
         timeout: Duration.seconds(config.stages.timeoutSeconds),
+        environment: writes?.environment,
+        vpc: writes?.vpc,
       });
+      if (writes) grantKafkaWrite(fn.role, connection, writes.topics);
       // Plan only lists and reads; the others rewrite files, so they also delete.
       if (stage === "plan")
         this.lake.grantTo(fn.role, "read", "plan lists and reads commit records and partitions");
@@ -129,6 +150,7 @@ export class PipelineStack extends Stack {
 
     new PipelineAlarms(this, "Alarms", {
       pipeline: pipeline.name,
+      dashboardName: this.stackName,
       topic: shared.alarmTopic,
       ingest: this.functions.ingest?.function,
       functions: Object.fromEntries(Object.entries(this.functions).map(([s, f]) => [s, f.function])),

@@ -89,5 +89,8 @@ describe("glueTableInput", () => {
     );
     expect(input.storageDescriptor.inputFormat).toBe("org.apache.hadoop.mapred.TextInputFormat");
     expect(input.storageDescriptor.compressed).toBe(true);
+    expect(input.storageDescriptor.serdeInfo.parameters["timestamp.formats"]).toBe(
+      "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'",
+    );
   });
 });

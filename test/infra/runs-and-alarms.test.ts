@@ -157,7 +157,7 @@ describe("alarms and dashboard", () => {
     // Errors and throttles for each of the five functions, plus the four above.
     orders.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "Errors" }, 5);
     orders.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "Throttles" }, 5);
-    orders.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    orders.resourcePropertiesCountIs("AWS::CloudWatch::Dashboard", { DashboardName: "Lakestream-orders" }, 1);
   });
 });
 
