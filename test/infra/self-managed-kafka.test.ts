@@ -40,107 +40,112 @@ beforeAll(() => {
 });
 afterAll(() => synth.cleanup());
 
-describe("self-managed Kafka", () => {
-  it("reads over SASL/SCRAM with the CA certificate from inside the configured VPC, with filters", () => {
-    orders.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-      Topics: ["orders"],
-      StartingPosition: "LATEST",
-      SelfManagedEventSource: {
-        Endpoints: { KafkaBootstrapServers: ["b-1.kafka.internal:9096", "b-2.kafka.internal:9096"] },
-      },
-      SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: "lakestream-orders-orders" },
-      SourceAccessConfigurations: Match.arrayWith([{ Type: "SASL_SCRAM_512_AUTH", URI: SECRET }]),
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ value: { type: ["order"] } }) }] },
+describe("synthesized with stand-in handlers (fixtures/functions), bundling skipped", () => {
+  describe("self-managed Kafka", () => {
+    it("reads over SASL/SCRAM with the CA certificate from inside the configured VPC, with filters", () => {
+      orders.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        Topics: ["orders"],
+        StartingPosition: "LATEST",
+        SelfManagedEventSource: {
+          Endpoints: { KafkaBootstrapServers: ["b-1.kafka.internal:9096", "b-2.kafka.internal:9096"] },
+        },
+        SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: "lakestream-orders-orders" },
+        SourceAccessConfigurations: Match.arrayWith([{ Type: "SASL_SCRAM_512_AUTH", URI: SECRET }]),
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ value: { type: ["order"] } }) }] },
+      });
+      const mapping = Object.values(orders.findResources("AWS::Lambda::EventSourceMapping"))[0]!;
+      expect(mapping.Properties.SourceAccessConfigurations).toEqual(
+        expect.arrayContaining([
+          { Type: "SERVER_ROOT_CA_CERTIFICATE", URI: CA },
+          { Type: "VPC_SUBNET", URI: "subnet-0123456789abcdef0" },
+          { Type: "VPC_SUBNET", URI: "subnet-0123456789abcdef1" },
+          { Type: "VPC_SECURITY_GROUP", URI: "sg-0123456789abcdef0" },
+        ]),
+      );
     });
-    const mapping = Object.values(orders.findResources("AWS::Lambda::EventSourceMapping"))[0]!;
-    expect(mapping.Properties.SourceAccessConfigurations).toEqual(
-      expect.arrayContaining([
-        { Type: "SERVER_ROOT_CA_CERTIFICATE", URI: CA },
-        { Type: "VPC_SUBNET", URI: "subnet-0123456789abcdef0" },
-        { Type: "VPC_SUBNET", URI: "subnet-0123456789abcdef1" },
-        { Type: "VPC_SECURITY_GROUP", URI: "sg-0123456789abcdef0" },
-      ]),
-    );
-  });
 
-  it("leaves out the provisioned-mode-only error handling with on-demand pollers, and says so", () => {
-    const mappings = Object.values(orders.findResources("AWS::Lambda::EventSourceMapping"));
-    expect(mappings).toHaveLength(2);
-    for (const m of mappings) {
-      for (const key of [
-        "ProvisionedPollerConfig",
-        "FunctionResponseTypes",
-        "MaximumRetryAttempts",
-        "BisectBatchOnFunctionError",
-      ]) {
-        expect(m.Properties[key]).toBeUndefined();
+    it("leaves out the provisioned-mode-only error handling with on-demand pollers, and says so", () => {
+      const mappings = Object.values(orders.findResources("AWS::Lambda::EventSourceMapping"));
+      expect(mappings).toHaveLength(2);
+      for (const m of mappings) {
+        for (const key of [
+          "ProvisionedPollerConfig",
+          "FunctionResponseTypes",
+          "MaximumRetryAttempts",
+          "BisectBatchOnFunctionError",
+        ]) {
+          expect(m.Properties[key]).toBeUndefined();
+        }
+        expect(m.Properties.DestinationConfig).toBeDefined();
       }
-      expect(m.Properties.DestinationConfig).toBeDefined();
-    }
-    // The only warning of the stack: the imported subnets' route-table warnings are acknowledged.
-    const warnings = Annotations.fromStack(synth.built.pipelines.orders!).findWarning("*", Match.anyValue());
-    expect(warnings.map((w) => String(w.entry.data))).toEqual([
-      expect.stringContaining("provisionedPollers is false"),
-    ]);
-  });
-
-  it("gives a write-back ingest the brokers and secret ARNs, never the credentials themselves", () => {
-    audit.hasResourceProperties("AWS::Lambda::Function", {
-      Environment: {
-        Variables: Match.objectLike({
-          KAFKA_BROKERS: "b-1.kafka.internal:9096,b-2.kafka.internal:9096",
-          LAKESTREAM_KAFKA_SECURITY: "scram-sha-512",
-          LAKESTREAM_KAFKA_TLS: "1",
-          LAKESTREAM_KAFKA_SECRET_ARN: SECRET,
-          LAKESTREAM_KAFKA_CA_SECRET_ARN: CA,
-        }),
-      },
-      VpcConfig: {
-        SubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-        SecurityGroupIds: ["sg-0123456789abcdef0"],
-      },
+      // The only warning of the stack: the imported subnets' route-table warnings are acknowledged.
+      const warnings = Annotations.fromStack(synth.built.pipelines.orders!).findWarning(
+        "*",
+        Match.anyValue(),
+      );
+      expect(warnings.map((w) => String(w.entry.data))).toEqual([
+        expect.stringContaining("provisionedPollers is false"),
+      ]);
     });
-    expect(JSON.stringify(audit.findResources("AWS::Lambda::Function"))).not.toMatch(/PASSWORD|USERNAME/);
-  });
 
-  it("creates no cluster, VPC or endpoint of its own", () => {
-    const shared = synth.template(synth.built.shared);
-    for (const type of ["AWS::MSK::ServerlessCluster", "AWS::EC2::VPC", "AWS::EC2::VPCEndpoint"])
-      shared.resourceCountIs(type, 0);
-  });
-});
-
-describe("other settings", () => {
-  it("encrypt the lake with a rotated KMS key and delete it on destroy", () => {
-    orders.hasResourceProperties("AWS::S3::Bucket", {
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [
-          {
-            ServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: Match.anyValue() },
-            BucketKeyEnabled: true,
-          },
-        ],
-      },
+    it("gives a write-back ingest the brokers and secret ARNs, never the credentials themselves", () => {
+      audit.hasResourceProperties("AWS::Lambda::Function", {
+        Environment: {
+          Variables: Match.objectLike({
+            KAFKA_BROKERS: "b-1.kafka.internal:9096,b-2.kafka.internal:9096",
+            LAKESTREAM_KAFKA_SECURITY: "scram-sha-512",
+            LAKESTREAM_KAFKA_TLS: "1",
+            LAKESTREAM_KAFKA_SECRET_ARN: SECRET,
+            LAKESTREAM_KAFKA_CA_SECRET_ARN: CA,
+          }),
+        },
+        VpcConfig: {
+          SubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+          SecurityGroupIds: ["sg-0123456789abcdef0"],
+        },
+      });
+      expect(JSON.stringify(audit.findResources("AWS::Lambda::Function"))).not.toMatch(/PASSWORD|USERNAME/);
     });
-    orders.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
-    orders.hasResource("AWS::S3::Bucket", { DeletionPolicy: "Delete" });
-    orders.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 7 }, 6);
-  });
 
-  it("log runs at ERROR level by choice, which cdk-nag accepts only with the acknowledgement", () => {
-    orders.hasResourceProperties("AWS::StepFunctions::StateMachine", {
-      LoggingConfiguration: Match.objectLike({ Level: "ERROR" }),
+    it("creates no cluster, VPC or endpoint of its own", () => {
+      const shared = synth.template(synth.built.shared);
+      for (const type of ["AWS::MSK::ServerlessCluster", "AWS::EC2::VPC", "AWS::EC2::VPCEndpoint"])
+        shared.resourceCountIs(type, 0);
     });
-    const report = synth.built.nagPack.validateScope(synth.built.app);
-    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
   });
 
-  it("name stacks by the prefix and mail alarms to the on-call address", () => {
-    expect(synth.built.shared.stackName).toBe("Acme-Shared");
-    expect(synth.built.pipelines.audit_log!.stackName).toBe("Acme-audit-log");
-    synth.template(synth.built.shared).hasResourceProperties("AWS::SNS::Subscription", {
-      Protocol: "email",
-      Endpoint: "oncall@example.com",
+  describe("other settings", () => {
+    it("encrypt the lake with a rotated KMS key and delete it on destroy", () => {
+      orders.hasResourceProperties("AWS::S3::Bucket", {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            {
+              ServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: Match.anyValue() },
+              BucketKeyEnabled: true,
+            },
+          ],
+        },
+      });
+      orders.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+      orders.hasResource("AWS::S3::Bucket", { DeletionPolicy: "Delete" });
+      orders.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 7 }, 6);
+    });
+
+    it("log runs at ERROR level by choice, which cdk-nag accepts only with the acknowledgement", () => {
+      orders.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+        LoggingConfiguration: Match.objectLike({ Level: "ERROR" }),
+      });
+      const report = synth.built.nagPack.validateScope(synth.built.app);
+      expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    });
+
+    it("name stacks by the prefix and mail alarms to the on-call address", () => {
+      expect(synth.built.shared.stackName).toBe("Acme-Shared");
+      expect(synth.built.pipelines.audit_log!.stackName).toBe("Acme-audit-log");
+      synth.template(synth.built.shared).hasResourceProperties("AWS::SNS::Subscription", {
+        Protocol: "email",
+        Endpoint: "oncall@example.com",
+      });
     });
   });
 });
