@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from "aws-cdk-lib";
+import type { Duration, RemovalPolicy } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
@@ -6,6 +6,7 @@ import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { acknowledge, KMS_ACTIONS, nagArnRef } from "../nag.ts";
 import { type LakeBucket, RUN_FAILURE_PREFIX } from "./lake-bucket.ts";
+import { chainOf, withRetries } from "./task-retries.ts";
 
 /** The later stages, in run order. */
 export const LATER_STAGES = ["plan", "compact", "aggregate", "publish"] as const;
@@ -171,43 +172,4 @@ function lambdaTask(
     ...(resultPath ? { resultPath } : {}),
   });
   return withRetries(task, true);
-}
-
-/**
- * Retries with exponential backoff and full jitter on every task: Lambda service hiccups a few
- * times quickly, any other failure (S3 throttling, timeouts) a few times slowly. Stages are
- * idempotent, so a retry never duplicates output. A ConfigError cannot heal by retrying.
- */
-function withRetries<T extends sfn.TaskStateBase>(task: T, invokesLambda: boolean): T {
-  task.addRetry({ errors: ["ConfigError"], maxAttempts: 0 });
-  if (invokesLambda) {
-    task.addRetry({
-      errors: [
-        "Lambda.ServiceException",
-        "Lambda.AWSLambdaException",
-        "Lambda.SdkClientException",
-        "Lambda.TooManyRequestsException",
-      ],
-      interval: Duration.seconds(2),
-      maxAttempts: 6,
-      backoffRate: 2,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-  }
-  task.addRetry({
-    errors: [sfn.Errors.TASKS_FAILED, sfn.Errors.TIMEOUT],
-    interval: Duration.seconds(10),
-    maxAttempts: 3,
-    backoffRate: 3,
-    maxDelay: Duration.minutes(2),
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  return task;
-}
-
-function chainOf(states: sfn.IChainable[]): sfn.IChainable {
-  const [first, ...rest] = states;
-  let chain = sfn.Chain.start(first!);
-  for (const next of rest) chain = chain.next(next);
-  return chain;
 }
