@@ -24,7 +24,13 @@ const batchArb = fc.record({
   partitions: fc.integer({ min: 1, max: 3 }),
 });
 
-function eventFor({ from, count, badEvery, spacingMs, partitions }: typeof batchArb extends fc.Arbitrary<infer T> ? T : never) {
+function eventFor({
+  from,
+  count,
+  badEvery,
+  spacingMs,
+  partitions,
+}: typeof batchArb extends fc.Arbitrary<infer T> ? T : never) {
   const records = Array.from({ length: partitions }, (_, p) =>
     sampleRawRecords(from, count, { badEvery, spacingMs, partition: p }),
   ).flat();
@@ -75,7 +81,8 @@ describe("batch planner (pure core)", () => {
         const a = plan(decodeKafkaEvent(event));
         const b = plan(decodeKafkaEvent(structuredClone(event)));
         expect(b.dataFiles.map((f) => f.key)).toEqual(a.dataFiles.map((f) => f.key));
-        for (const [i, f] of b.dataFiles.entries()) expect(Buffer.compare(f.body, a.dataFiles[i]!.body)).toBe(0);
+        for (const [i, f] of b.dataFiles.entries())
+          expect(Buffer.compare(f.body, a.dataFiles[i]!.body)).toBe(0);
         expect(b.quarantineFiles.map((f) => f.key)).toEqual(a.quarantineFiles.map((f) => f.key));
       }),
       { numRuns: 15 },

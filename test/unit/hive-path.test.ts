@@ -42,7 +42,9 @@ describe("Hive partition paths", () => {
           expect(Buffer.byteLength(`type=${escapeHivePathName(value)}`)).toBeGreaterThan(MAX_SEGMENT_BYTES);
           return;
         }
-        expect([...segment].some((ch) => ch === "/" || ch === "\\" || ch.charCodeAt(0) < 0x20 || ch === "\u007f")).toBe(false);
+        expect(
+          [...segment].some((ch) => ch === "/" || ch === "\\" || ch.charCodeAt(0) < 0x20 || ch === "\u007f"),
+        ).toBe(false);
         const key = dataFileKey("events", `dt=2026-01-01/${segment}`, "t", 0, 1, "parquet");
         expect(posix.normalize(key)).toBe(key);
         expect(key.split("/")).toHaveLength(4);
