@@ -16,12 +16,12 @@ export function localStageHandlers(
   deps: StageDeps,
   wrap: (stage: string, handler: LocalStageHandler) => LocalStageHandler = (_, h) => h,
 ): Record<string, LocalStageHandler> {
-  const stages = {
+  const stages: Record<string, (d: StageDeps) => (input: unknown) => Promise<unknown>> = {
     plan: createPlanStage,
     compact: createCompactStage,
     aggregate: createAggregateStage,
     publish: createPublishStage,
-  } as const;
+  };
   return Object.fromEntries(
     Object.entries(stages).map(([stage, create]) => {
       const handler = createStageHandler(stage, deps.pipeline, create(deps));

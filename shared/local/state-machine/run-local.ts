@@ -35,6 +35,8 @@ export interface LocalRunEvent {
   readonly index?: number;
   readonly error?: string;
   readonly cause?: string;
+  /** A state's output, on StateExited. */
+  readonly output?: unknown;
 }
 
 export type LocalRunResult =
@@ -98,13 +100,19 @@ async function forwardEvents(
 ): Promise<void> {
   for await (const log of logs) {
     if (!onEvent) continue;
-    const e = log as EventLog & { state?: { name: string }; index?: number; Error?: string; Cause?: string };
+    const e = log as EventLog & {
+      state?: { name: string; output?: unknown };
+      index?: number;
+      Error?: string;
+      Cause?: string;
+    };
     onEvent({
       type: e.type,
       ...(e.state ? { state: e.state.name } : {}),
       ...(e.index !== undefined ? { index: e.index } : {}),
       ...(e.Error !== undefined ? { error: e.Error } : {}),
       ...(e.Cause !== undefined ? { cause: String(e.Cause) } : {}),
+      ...(e.type === "StateExited" && e.state?.output !== undefined ? { output: e.state.output } : {}),
     });
   }
 }

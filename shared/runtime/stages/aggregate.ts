@@ -10,7 +10,7 @@ import {
   partitionItemSchema,
 } from "../../core/stages/stage-io.ts";
 import { MINUTE_MS, partitionBounds } from "../../core/stages/windows.ts";
-import { loadPartitionRows } from "./raw-rows.ts";
+import { type LoadedPartition, loadPartitionRows } from "./raw-rows.ts";
 import { readJson, readPlan, type StageDeps, startTiming } from "./stage-deps.ts";
 import { publishPartition } from "./write-published.ts";
 
@@ -31,6 +31,8 @@ export function createAggregateStage(deps: StageDeps): (input: unknown) => Promi
     const item = parseStageInput("aggregate", partitionItemSchema, input);
     const plan = await readPlan(store, pipeline, item.runId);
     const tables: AggregateTableOutput[] = [];
+    // Gold tables of one partition read the same raw partitions: load each path once.
+    const cache = new Map<string, Promise<LoadedPartition>>();
     for (const [table, { digest, inputs }] of Object.entries(plan.tasks[item.partition]?.aggregate ?? {})) {
       const agg = compiled.get(table);
       if (!agg) continue; // Declared when the plan ran, removed since: nothing to publish.
@@ -39,7 +41,7 @@ export function createAggregateStage(deps: StageDeps): (input: unknown) => Promi
         tables.push(summary(table, current, true));
         continue;
       }
-      tables.push(await aggregatePartition(deps, plan, agg, item.partition, digest, inputs));
+      tables.push(await aggregatePartition(deps, plan, agg, item.partition, digest, inputs, cache));
     }
     return { partition: item.partition, tables, timing: done() };
   };
@@ -52,6 +54,7 @@ async function aggregatePartition(
   partition: string,
   digest: string,
   inputs: readonly string[],
+  cache: Map<string, Promise<LoadedPartition>>,
 ): Promise<AggregateTableOutput> {
   const { pipeline, store } = deps;
   const table = agg.config.table;
@@ -60,10 +63,15 @@ async function aggregatePartition(
   for (const tp of inputs) {
     const refs = plan.files[tp] ?? [];
     for (const path of [...new Set(refs.map((r) => r.partition))]) {
-      const loaded = await loadPartitionRows(
-        deps,
-        refs.filter((r) => r.partition === path),
-      );
+      let pending = cache.get(path);
+      if (!pending) {
+        pending = loadPartitionRows(
+          deps,
+          refs.filter((r) => r.partition === path),
+        );
+        cache.set(path, pending);
+      }
+      const loaded = await pending;
       for (const r of loaded.rows) rows.push(r);
       stats.files += loaded.filesIn;
       stats.rows += loaded.rowsIn;

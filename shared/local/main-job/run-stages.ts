@@ -1,0 +1,69 @@
+import { synthesizeStateMachineDefinition } from "../../../infra/state-machine-definition.ts";
+import type { Pipeline } from "../../core/pipeline/types.ts";
+import type { PlanInput, PlanOutput } from "../../core/stages/stage-io.ts";
+import type { StageDeps } from "../../runtime/stages/stage-deps.ts";
+import { localStageHandlers } from "../state-machine/local-stages.ts";
+import {
+  type LocalRunResult,
+  type LocalStageHandler,
+  runStateMachineLocally,
+} from "../state-machine/run-local.ts";
+import type { Progress } from "./progress.ts";
+
+export interface StagesRunOptions {
+  readonly deps: StageDeps;
+  readonly input: PlanInput;
+  readonly executionName: string;
+  readonly progress: Progress;
+  /** Defaults to the definition the CDK stack synthesizes for the pipeline. */
+  readonly definition?: object;
+  /** Put something around a stage (tests kill one midway). */
+  readonly wrap?: (stage: string, handler: LocalStageHandler) => LocalStageHandler;
+}
+
+/** Synthesizes the deployed state machine (offline, no credentials) once per process and pipeline. */
+const definitions = new Map<string, object>();
+export function deployedDefinition(pipeline: Pipeline): object {
+  let d = definitions.get(pipeline.name);
+  if (!d) {
+    d = synthesizeStateMachineDefinition(pipeline.name);
+    definitions.set(pipeline.name, d);
+  }
+  return d;
+}
+
+/**
+ * Runs plan → compact/aggregate per partition → publish through the deployed state machine
+ * definition, executed locally, with a progress bar over the partitions.
+ */
+export async function runStages(o: StagesRunOptions): Promise<LocalRunResult> {
+  const { progress } = o;
+  const definition = o.definition ?? deployedDefinition(o.deps.pipeline);
+  let done = 0;
+  let total = 0;
+  let failures = 0;
+  progress.start("stages", 1);
+  const result = await runStateMachineLocally(
+    {
+      definition,
+      handlers: localStageHandlers(o.deps, o.wrap),
+      store: o.deps.store,
+      executionName: o.executionName,
+      onEvent: (e) => {
+        if (e.type === "StateExited" && e.state === "Plan") {
+          total = (e.output as PlanOutput).partitions.length;
+          progress.start("stages", total + 2);
+          progress.update(1, "planned");
+        } else if (e.type === "MapIterationSucceeded")
+          progress.update(1 + ++done, `${done}/${total} partitions`);
+        else if (e.type === "StateFailed") failures++;
+      },
+    },
+    o.input,
+  );
+  if (result.status === "SUCCEEDED") {
+    progress.update(total + 2);
+    progress.finish(`${total} partitions compacted and aggregated, run published`);
+  } else progress.fail(`${result.error}: ${result.cause} (${failures} failed attempts)`);
+  return result;
+}
