@@ -17,7 +17,8 @@ export function createStageHandler<O>(
   run: (input: unknown) => Promise<O>,
 ): StageHandler<O> {
   const { logger } = createObservability(pipeline.name);
-  logger.appendKeys({ stage });
+  // Persistent: injectLambdaContext's resetKeys drops keys appended the ordinary way after each call.
+  logger.appendPersistentKeys({ pipeline: pipeline.name, stage });
   const base = async (event: unknown): Promise<O> => {
     try {
       const output = await run(event);

@@ -109,6 +109,8 @@ function encode(
   if (deps.pipeline.sink.format !== "parquet") return encodeJsonlGzip(req.schema, columns);
   return encodeParquet(req.schema, columns, {
     compression: deps.pipeline.sink.compression,
-    metadata: { "lakestream.table": req.table, "lakestream.input": req.inputDigest },
+    // Rows alone decide the bytes (no run id, no input digest): the same rows from another
+    // input (an archive, a re-cut batch) publish the very same file.
+    metadata: { "lakestream.table": req.table },
   });
 }
