@@ -152,7 +152,12 @@ describe("compileAggregation", () => {
 });
 
 describe("aggregations in definePipeline", () => {
-  const ok: AggregationConfig = { table: "t", window: { sizeMinutes: 15 }, groupBy: ["shop"], measures: { n: { fn: "count" } } };
+  const ok: AggregationConfig = {
+    table: "t",
+    window: { sizeMinutes: 15 },
+    groupBy: ["shop"],
+    measures: { n: { fn: "count" } },
+  };
   const fieldOf = (tables: unknown[]) => {
     try {
       pipelineWith(tables as AggregationConfig[]);
