@@ -13,6 +13,8 @@ export interface KafkaSourceOptions {
   /** Stop once nothing arrived for this long and the group's lag is 0. */
   readonly idleSeconds: number;
   readonly group?: string;
+  /** Defaults to the pipeline's topics. */
+  readonly topics?: readonly string[];
 }
 
 /**
@@ -37,7 +39,7 @@ export async function consumeKafka(
   const source = new KafkaEventSource(
     {
       connection: connectionFromEnv(process.env, o.brokers),
-      topics: pipeline.source.topics,
+      topics: [...(o.topics ?? pipeline.source.topics)],
       groupId: o.group ?? `lakestream-${pipeline.name}-start`,
       batchSize: o.batchSize,
       maximumBatchingWindowInSeconds: 0.5,

@@ -25,6 +25,8 @@ export interface MainJobOptions {
   readonly now?: number;
   readonly progress: Progress;
   readonly report: boolean;
+  /** Overrides the pipeline's allowed lateness for this run (historical data read from Kafka arrives "late"). */
+  readonly allowedLatenessMinutes?: number;
 }
 
 export interface MainJobResult {
@@ -57,7 +59,13 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
   const runId = `local-${new Date(now).toISOString().replace(/[-:]/g, "").slice(0, 13)}Z`;
   const run = await runStages({
     deps: { pipeline, store },
-    input: { pipeline: pipeline.name, trigger: "local", now: new Date(now).toISOString(), runId },
+    input: {
+      pipeline: pipeline.name,
+      trigger: "local",
+      now: new Date(now).toISOString(),
+      runId,
+      ...(o.allowedLatenessMinutes === undefined ? {} : { allowedLatenessMinutes: o.allowedLatenessMinutes }),
+    },
     executionName: runId,
     progress,
   });

@@ -15,7 +15,8 @@ export const summary =
 /**
  * `lakestream start [--lake DIR | --bucket B --s3-endpoint URL] [--pipeline P] [--records N]
  * [--hours H] [--batch-size N] [--bad-every N] [--late-every N] [--too-late-every N]
- * [--brokers LIST [--until-idle S]] [--now ISO] [--fresh] [--no-report] [--no-progress] [--verbose]`
+ * [--brokers LIST [--topic T]... [--group G] [--until-idle S]] [--now ISO] [--lateness MIN] [--fresh]
+ * [--no-report] [--no-progress] [--verbose]`
  *
  * Runs a pipeline end to end on embedded defaults (FsObjectStore at ./lake): generated
  * clickstream records (some broken, some late, some too late, over several hours of event
@@ -33,8 +34,11 @@ export async function run(argv: string[]): Promise<number> {
     "late-every": { type: "string" },
     "too-late-every": { type: "string" },
     brokers: { type: "string" },
+    topic: { type: "string", multiple: true },
+    group: { type: "string" },
     "until-idle": { type: "string" },
     now: { type: "string" },
+    lateness: { type: "string" },
     fresh: { type: "boolean" },
     "no-report": { type: "boolean" },
     "no-progress": { type: "boolean" },
@@ -60,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
         brokers: values.brokers,
         batchSize,
         idleSeconds: values["until-idle"] === undefined ? 3 : Number(values["until-idle"]),
+        ...(values.topic ? { topics: values.topic } : {}),
+        ...(values.group ? { group: values.group } : {}),
       }
     : {
         kind: "generator",
@@ -82,6 +88,9 @@ export async function run(argv: string[]): Promise<number> {
     ...(now === undefined ? {} : { now }),
     progress,
     report: !values["no-report"],
+    ...(values.lateness === undefined
+      ? {}
+      : { allowedLatenessMinutes: intOption("lateness", values.lateness, 0, 0) }),
   });
   const r = result.runRecord?.stages;
   const reportPath =
