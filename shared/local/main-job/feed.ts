@@ -1,6 +1,11 @@
 import type { RawRecord } from "../../core/kafka-decode.ts";
 import { encodeKafkaEvent } from "../../core/kafka-encode.ts";
 import type { IngestHandler } from "../../runtime/ingest-handler.ts";
+import type { ObjectStore } from "../../storage/object-store.ts";
+
+// The commit records of every table (keys.ts commitPrefix).
+const COMMITS = "_lakestream/commits/";
+
 import { lambdaLikeContext } from "../lambda-context.ts";
 import type { Progress } from "./progress.ts";
 
@@ -22,6 +27,11 @@ export interface IngestTotals {
 /** Totals and a way to add one invocation's result to them. */
 export interface IngestTally {
   readonly totals: IngestTotals;
+  /**
+   * The store for the ingest handler, watched for commit records: an invocation that writes
+   * none answered from an earlier commit (a replay), even one from another process.
+   */
+  watch(store: ObjectStore): ObjectStore;
   add(handler: IngestHandler, failures: number, ms: number): void;
 }
 
@@ -38,8 +48,25 @@ export function createIngestTally(): IngestTally {
     durationMs: 0,
   };
   const committed = new Set<string>();
+  let watched = false;
+  let commitPuts = 0;
+  let seenPuts = 0;
   return {
     totals,
+    watch(store) {
+      watched = true;
+      return {
+        url: store.url,
+        get: (k) => store.get(k),
+        list: (p) => store.list(p),
+        delete: (k) => store.delete(k),
+        put: async (k, b, o) => {
+          const r = await store.put(k, b, o);
+          if (r.written && k.startsWith(COMMITS)) commitPuts++;
+          return r;
+        },
+      };
+    },
     add(handler, failures, ms) {
       const s = handler.lastSummary();
       totals.invocations++;
@@ -49,7 +76,9 @@ export function createIngestTally(): IngestTally {
       totals.recordsIn += s.recordsIn;
       // A replay returns the stored summary of the same offset ranges: count its work once.
       const id = JSON.stringify(s.batch);
-      if (committed.has(id)) {
+      const replay = watched ? commitPuts === seenPuts && s.batch.length > 0 : committed.has(id);
+      seenPuts = commitPuts;
+      if (replay) {
         totals.replays++;
         return;
       }

@@ -45,8 +45,8 @@ export interface MainJobResult {
 export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
   const t0 = performance.now();
   const { pipeline, store, progress } = o;
-  const handler = createIngestHandler({ pipeline, store });
   const tally = createIngestTally();
+  const handler = createIngestHandler({ pipeline, store: tally.watch(store) });
   let now = o.now;
   if (o.source.kind === "generator") {
     const stream = sampleStream(o.source.stream);

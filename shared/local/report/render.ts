@@ -10,7 +10,11 @@ export function renderReport(d: ReportData): string {
   const c = run.stages.compact;
   const late = d.gold.reduce((n, g) => n + g.late, 0);
   const cards = [
-    ["records in", fmt(ingest.recordsIn), `${fmt(ingest.invocations)} invocations`],
+    [
+      "records in",
+      fmt(ingest.recordsIn),
+      `${fmt(ingest.invocations)} invocations${ingest.replays ? `, ${fmt(ingest.replays)} replays` : ""}`,
+    ],
     ["rows written", fmt(ingest.rowsWritten), `${fmt(ingest.files)} raw files`],
     ["quarantined", fmt(ingest.quarantined), "bad records, with reason"],
     ["filtered", fmt(ingest.filtered), "dropped by the transform"],

@@ -102,6 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     status: result.run.status,
     runId: result.runId,
     records: result.ingest.recordsIn,
+    replays: result.ingest.replays,
     rowsWritten: result.ingest.rowsWritten,
     quarantined: result.ingest.quarantined,
     filtered: result.ingest.filtered,
