@@ -125,9 +125,10 @@ export class PipelineStack extends Stack {
         vpc: writes?.vpc,
       });
       if (writes) grantKafkaWrite(fn.role, connection, writes.topics);
-      // Plan only lists and reads; the others rewrite files, so they also delete.
+      // Plan lists and reads, and writes the run's plan document (_lakestream/runs/…) that the
+      // other stages read; the others rewrite files, so they also delete.
       if (stage === "plan")
-        this.lake.grantTo(fn.role, "read", "plan lists and reads commit records and partitions");
+        this.lake.grantTo(fn.role, "readWrite", "plan reads commit records and manifests and writes the run's plan");
       else this.lake.grantTo(fn.role, "readWrite", `${stage} reads, writes and replaces files of its tables`);
       this.functions[stage] = fn;
       stageFunctions[stage] = fn.function;
