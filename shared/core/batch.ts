@@ -84,7 +84,10 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
               groups.set(row.path, parts);
               groupBytes.set(row.path, 0);
             }
-            if (groupBytes.get(row.path)! + size > targetBytes && parts.at(-1)!.length > 0) {
+            // Cut only between records: a flatMap record's rows stay in one file, which is
+            // what lets compaction dedupe by taking an offset's rows from a single file.
+            const current = parts.at(-1)!;
+            if (groupBytes.get(row.path)! + size > targetBytes && current.length > 0 && current.at(-1)!.record !== record) {
               parts.push([]);
               groupBytes.set(row.path, 0);
             }

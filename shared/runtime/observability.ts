@@ -19,7 +19,8 @@ export const METRICS_NAMESPACE = "Lakestream";
  */
 export function createObservability(pipeline: string): { logger: Logger; metrics: Metrics } {
   const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "lakestream" });
-  logger.appendKeys({ pipeline });
+  // Persistent: injectLambdaContext({ resetKeys: true }) clears plain keys after each invocation.
+  logger.appendPersistentKeys({ pipeline });
   const metrics = new Metrics({
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
     serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "lakestream",

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileBatchPlanner } from "../../shared/core/batch.ts";
 import { decodeKafkaEvent } from "../../shared/core/kafka-decode.ts";
+import { definePipeline } from "../../shared/core/pipeline/define-pipeline.ts";
 import type { QuarantineLine } from "../../shared/core/quarantine-line.ts";
 import { clickstream } from "../../shared/pipelines/clickstream.ts";
 import { sampleEvent, sampleRawRecords } from "../helpers/sample-events.ts";
@@ -96,5 +97,20 @@ describe("batch planner (pure core)", () => {
       "clickstream_events/dt=2026-01-02/hour=03/clickstream+0+00000000000000000007.parquet",
       "clickstream_events/dt=2026-01-02/hour=04/clickstream+0+00000000000000000008.parquet",
     ]);
+  });
+
+  it("never splits one record's flatMap rows across two files, even when the target size is tiny", () => {
+    const flat = definePipeline({
+      ...clickstream,
+      name: "flat",
+      transform: (r) => {
+        const row = clickstream.transform(r) as Record<string, unknown> | null;
+        return row ? [row, { ...row, type: "copy-1" }, { ...row, type: "copy-2" }] : null;
+      },
+      sink: { ...clickstream.sink, targetFileSizeMiB: 0.0005 },
+    } as Parameters<typeof definePipeline>[0]);
+    const p = compileBatchPlanner(flat)(decodeKafkaEvent(sampleEvent(sampleRawRecords(0, 120))));
+    expect(p.dataFiles.length).toBeGreaterThan(10);
+    for (const f of p.dataFiles) expect(f.rows % 3).toBe(0);
   });
 });
