@@ -183,6 +183,17 @@ export class KafkaEventSource {
       stopping: () => this.#stopping,
       onEvent: (e: InvokeEvent) => {
         this.#stats.onInvoke(e);
+        if (e.type === "retry")
+          this.#log("warn", "batch failed, retrying", {
+            records: e.records,
+            attempt: e.attempt,
+            error: e.error ?? "partial batch response",
+          });
+        if (e.type === "destination")
+          this.#log("warn", "records sent to the on-failure destination", {
+            records: e.records,
+            condition: e.condition,
+          });
         this.#hooks.onInvoke?.(e);
       },
     };

@@ -30,7 +30,13 @@ export type InvokeEvent =
       readonly ms: number;
     }
   | { readonly type: "bisected"; readonly records: number }
-  | { readonly type: "retry"; readonly records: number; readonly attempt: number; readonly error?: string }
+  | {
+      readonly type: "retry";
+      readonly records: number;
+      readonly attempt: number;
+      /** Error name and message (never record contents); absent for a partial batch response. */
+      readonly error?: string;
+    }
   | { readonly type: "destination"; readonly records: number; readonly condition: FailureCondition };
 
 /** Records done (the function succeeded on them, or they are at the destination) and whether the batch was cut short by a stop. */
@@ -148,7 +154,7 @@ export async function runBatch(batch: readonly RawRecord[], deps: InvokeDeps): P
       type: "retry",
       records: remaining.length,
       attempt: attempts,
-      ...(error ? { error: error.name } : {}),
+      ...(error ? { error: `${error.name}: ${error.message}`.slice(0, 500) } : {}),
     });
     queue[0] = { records: remaining, attempts };
     await deps.sleep(backoff(config, attempts - 1));
