@@ -87,7 +87,11 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
             // Cut only between records: a flatMap record's rows stay in one file, which is
             // what lets compaction dedupe by taking an offset's rows from a single file.
             const current = parts.at(-1)!;
-            if (groupBytes.get(row.path)! + size > targetBytes && current.length > 0 && current.at(-1)!.record !== record) {
+            if (
+              groupBytes.get(row.path)! + size > targetBytes &&
+              current.length > 0 &&
+              current.at(-1)!.record !== record
+            ) {
               parts.push([]);
               groupBytes.set(row.path, 0);
             }
@@ -129,14 +133,7 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
         });
       }
     }
-    const ranges = batches
-      .filter((b) => b.records.length > 0)
-      .map((b) => ({
-        topic: b.topic,
-        partition: b.partition,
-        first: b.records[0]!.offset,
-        last: b.records.at(-1)!.offset,
-      }));
+    const ranges = offsetRanges(batches);
     return { ranges, recordsIn, filtered, quarantined, rows, dataFiles, quarantineFiles };
   };
 }
@@ -153,4 +150,16 @@ function toColumns(part: readonly ProcessedRow[], names: readonly string[]): Rec
     columns._ts![i] = record.timestamp;
   }
   return columns;
+}
+
+/** A batch's identity: the offset range of each topic-partition it holds. */
+export function offsetRanges(batches: readonly PartitionBatch[]): OffsetRange[] {
+  return batches
+    .filter((b) => b.records.length > 0)
+    .map((b) => ({
+      topic: b.topic,
+      partition: b.partition,
+      first: b.records[0]!.offset,
+      last: b.records.at(-1)!.offset,
+    }));
 }

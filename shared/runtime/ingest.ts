@@ -1,5 +1,5 @@
 import pLimit from "p-limit";
-import { type BatchPlan, compileBatchPlanner, type PlannedFile } from "../core/batch.ts";
+import { type BatchPlan, compileBatchPlanner, offsetRanges, type PlannedFile } from "../core/batch.ts";
 import { decodeKafkaEvent } from "../core/kafka-decode.ts";
 import type { KafkaBatchResponse } from "../core/kafka-event.ts";
 import { commitKey, type OffsetRange } from "../core/keys.ts";
@@ -51,14 +51,7 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
 
   return async (event) => {
     const batches = decodeKafkaEvent(event);
-    const ranges = batches
-      .filter((b) => b.records.length > 0)
-      .map((b) => ({
-        topic: b.topic,
-        partition: b.partition,
-        first: b.records[0]!.offset,
-        last: b.records.at(-1)!.offset,
-      }));
+    const ranges = offsetRanges(batches);
     if (ranges.length === 0)
       return { summary: summarize(pipeline, [], emptyPlan, [], []), response: ok(), replay: false };
     const previous = await store.get(commitKey(table, ranges));
