@@ -153,4 +153,39 @@ describe("local Kafka event source (real broker)", () => {
     const batches = rec.events.flatMap((e) => decodeKafkaEvent(e));
     expect(batches.flatMap((b) => b.records.map((r) => r.offset))).toEqual([0, 1, 2, 3, 4]);
   });
+
+  it("LATEST skips what was in the topic before the group first started", async () => {
+    const topic = await freshTopic("esm-latest", 1);
+    await produce(topic, numbered(5, 1));
+    const rec = recordingHandler();
+    const esm = eventSource(topic, rec.handler, { startingPosition: "LATEST" });
+    await esm.start();
+    // Produce until the consumer, positioned at the end, sees a new record.
+    let next = 5;
+    await waitFor("a record produced after start", async () => {
+      await produce(topic, numbered(1, 1, next++));
+      return rec.seen.length > 0;
+    });
+    await esm.stop();
+    expect(rec.seen.every((r) => r.offset >= 5)).toBe(true);
+  });
+
+  it("AT_TIMESTAMP starts at the first record at or after the timestamp", async () => {
+    const topic = await freshTopic("esm-at", 1);
+    const t0 = Date.now() - 60_000;
+    await produce(topic, [
+      { key: "a", value: "old", timestamp: String(t0) },
+      { key: "b", value: "mid", timestamp: String(t0 + 20_000) },
+      { key: "c", value: "new", timestamp: String(t0 + 40_000) },
+    ]);
+    const rec = recordingHandler();
+    const esm = eventSource(topic, rec.handler, {
+      startingPosition: "AT_TIMESTAMP",
+      startingPositionTimestamp: new Date(t0 + 10_000),
+    });
+    await esm.start();
+    await waitFor("2 records", () => rec.seen.length >= 2);
+    await esm.stop();
+    expect(rec.seen.map((r) => text(r.value))).toEqual(["mid", "new"]);
+  });
 });
