@@ -1,6 +1,7 @@
 import { compileBatchPlanner } from "../shared/core/batch.ts";
 import { decodeKafkaEvent } from "../shared/core/kafka-decode.ts";
 import type { KafkaEvent } from "../shared/core/kafka-event.ts";
+import { compileRecordProcessor } from "../shared/core/process-record.ts";
 import { clickstream } from "../shared/pipelines/clickstream.ts";
 
 /** Records/s of the floor: base64 decode + JSON.parse of every value, nothing else. */
@@ -37,17 +38,18 @@ export function coreRate(events: readonly KafkaEvent[]): { rate: number; bytes: 
   return { rate: n / ((performance.now() - started) / 1000), bytes, files };
 }
 
-/** Peak RSS growth while one ~6 MB batch (Lambda's payload cap) is planned. */
-export function peakMemoryForBatch(event: KafkaEvent): { payloadBytes: number; rssGrowthBytes: number } {
-  const plan = compileBatchPlanner(clickstream);
-  globalThis.gc?.();
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 1);
-  plan(decodeKafkaEvent(event));
-  peak = Math.max(peak, process.memoryUsage().rss);
-  clearInterval(timer);
-  return { payloadBytes: Buffer.byteLength(JSON.stringify(event)), rssGrowthBytes: peak - before };
+/** Records/s of the core before encoding: decode → transform → validate → partition, no Parquet. */
+export function coreWithoutEncodingRate(events: readonly KafkaEvent[]): number {
+  const processRecord = compileRecordProcessor(clickstream);
+  let n = 0;
+  const started = performance.now();
+  for (const e of events) {
+    for (const batch of decodeKafkaEvent(e)) {
+      for (const r of batch.records) {
+        processRecord(r);
+        n++;
+      }
+    }
+  }
+  return n / ((performance.now() - started) / 1000);
 }

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { coreRate, floorRate, peakMemoryForBatch } from "./core-throughput.ts";
+import { batchMemory } from "./batch-memory.ts";
+import { coreRate, coreWithoutEncodingRate, floorRate } from "./core-throughput.ts";
 import { duckDbRate } from "./duckdb-reference.ts";
 import { handlerBundle } from "./handler-bundle.ts";
 import { sampleBatches } from "./sample-batches.ts";
@@ -23,10 +24,10 @@ floorRate(events.slice(0, 2));
 coreRate(events.slice(0, 2));
 const floor = floorRate(events);
 const core = coreRate(events);
+const beforeEncoding = coreWithoutEncodingRate(events);
 const duck = await duckDbRate(ndjson, dir);
 const bundle = await handlerBundle(dir);
-const fullBatch = sampleBatches(1, 11_000).events[0]!;
-const memory = peakMemoryForBatch(fullBatch);
+const memory = await batchMemory();
 
 const results: Record<string, number> = {
   records: RECORDS,
@@ -34,12 +35,15 @@ const results: Record<string, number> = {
   coreRecordsPerSec: Math.round(core.rate),
   duckdbRecordsPerSec: Math.round(duck),
   coreVsFloor: core.rate / floor,
+  coreWithoutEncodingRecordsPerSec: Math.round(beforeEncoding),
+  coreWithoutEncodingVsFloor: beforeEncoding / floor,
   coreVsDuckDb: core.rate / duck,
   parquetBytes: core.bytes,
   parquetFiles: core.files,
   handlerBundleBytes: bundle.bundleBytes,
   handlerInitMs: bundle.initMs,
   batchPayloadBytes: memory.payloadBytes,
+  batchPeakRssBytes: memory.peakRssBytes,
   batchPeakRssGrowthBytes: memory.rssGrowthBytes,
 };
 
@@ -53,9 +57,10 @@ console.log(`
 lakestream bench — ${RECORDS.toLocaleString()} records, batches of ${BATCH.toLocaleString()}
   floor (base64 + JSON.parse)        ${results.floorRecordsPerSec!.toLocaleString()} rec/s   1.00×
   ingest core → Parquet (in memory)  ${results.coreRecordsPerSec!.toLocaleString()} rec/s   ${pct(results.coreVsFloor!)} of floor (target ≥ 0.5×)
+    of which before encoding         ${results.coreWithoutEncodingRecordsPerSec!.toLocaleString()} rec/s   ${pct(results.coreWithoutEncodingVsFloor!)} of floor (decode, transform, validate, partition)
   DuckDB JSON → Parquet (1 thread)   ${results.duckdbRecordsPerSec!.toLocaleString()} rec/s   ${pct(duck / floor)} of floor; core = ${pct(results.coreVsDuckDb!)} of DuckDB
   ingest handler bundle              ${(bundle.bundleBytes / 1024).toFixed(0)} KiB, init ${bundle.initMs.toFixed(0)} ms (median of 5 cold imports)
-  one ~${(memory.payloadBytes / 2 ** 20).toFixed(1)} MB batch                 peak RSS growth ${(memory.rssGrowthBytes / 2 ** 20).toFixed(0)} MiB`);
+  one ~${(memory.payloadBytes / 2 ** 20).toFixed(1)} MB batch                 peak RSS ${(memory.peakRssBytes / 2 ** 20).toFixed(0)} MiB (+${(memory.rssGrowthBytes / 2 ** 20).toFixed(0)} MiB while planning)`);
 for (const [k, v] of Object.entries(results))
   if (k.startsWith("kafka")) console.log(`  ${k.padEnd(34)} ${v}`);
 

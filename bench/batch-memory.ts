@@ -1,0 +1,45 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { compileBatchPlanner } from "../shared/core/batch.ts";
+import { decodeKafkaEvent } from "../shared/core/kafka-decode.ts";
+import { clickstream } from "../shared/pipelines/clickstream.ts";
+import { sampleBatches } from "./sample-batches.ts";
+
+const run = promisify(execFile);
+
+/**
+ * Peak memory of planning one batch at Lambda's 6 MB payload cap, measured in a fresh
+ * process (this file run alone) so the benchmark's own data does not hide it.
+ */
+export async function batchMemory(): Promise<{
+  payloadBytes: number;
+  peakRssBytes: number;
+  rssGrowthBytes: number;
+}> {
+  const { stdout } = await run(process.execPath, ["--expose-gc", import.meta.filename]);
+  return JSON.parse(stdout);
+}
+
+if (process.argv[1] === import.meta.filename) {
+  const event = sampleBatches(1, 11_000).events[0]!;
+  const plan = compileBatchPlanner(clickstream);
+  plan(decodeKafkaEvent(sampleBatches(1, 10).events[0]!));
+  globalThis.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  };
+  const decoded = decodeKafkaEvent(event);
+  sample();
+  const planned = plan(decoded);
+  sample();
+  process.stdout.write(
+    JSON.stringify({
+      payloadBytes: Buffer.byteLength(JSON.stringify(event)),
+      peakRssBytes: peak,
+      rssGrowthBytes: peak - before,
+      files: planned.dataFiles.length,
+    }),
+  );
+}
