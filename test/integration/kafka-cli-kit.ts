@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Kafka } from "kafkajs";
 import { groupLag } from "../../shared/local/event-source/kafka-helpers.ts";
 import { sampleRecord } from "../../shared/local/sample-records.ts";
 import { queryDuckDb, sqlString } from "../helpers/duckdb.ts";
@@ -11,12 +12,15 @@ import { kafka } from "./kafka-test-kit.ts";
 const BIN = fileURLToPath(new URL("../../bin/lakestream.js", import.meta.url));
 
 /** Starts `lakestream <args>` with the test's Node 24; output is collected for assertions. */
-export function lakestream(args: string[]): {
+export function lakestream(
+  args: string[],
+  brokers: readonly string[] = kafkaBrokers(),
+): {
   child: ChildProcess;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 } {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, LAKESTREAM_KAFKA_BROKERS: kafkaBrokers().join(",") },
+    env: { ...process.env, LAKESTREAM_KAFKA_BROKERS: brokers.join(",") },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -29,8 +33,8 @@ export function lakestream(args: string[]): {
   return { child, done };
 }
 
-export async function cli(args: string[]): Promise<string> {
-  const { code, stdout, stderr } = await lakestream(args).done;
+export async function cli(args: string[], brokers?: readonly string[]): Promise<string> {
+  const { code, stdout, stderr } = await lakestream(args, brokers).done;
   if (code !== 0) throw new Error(`lakestream ${args.join(" ")} exited ${code}: ${stderr}`);
   return stdout;
 }
@@ -93,8 +97,8 @@ export async function quarantined(lake: string) {
   return out;
 }
 
-export async function lagOf(groupId: string, topic: string): Promise<number[]> {
-  const admin = kafka.admin();
+export async function lagOf(groupId: string, topic: string, client: Kafka = kafka): Promise<number[]> {
+  const admin = client.admin();
   await admin.connect();
   try {
     return [...(await groupLag(admin, groupId, [topic])).values()];
@@ -104,8 +108,8 @@ export async function lagOf(groupId: string, topic: string): Promise<number[]> {
 }
 
 /** Total records in the topic (sum of high watermarks), to check that lineage covers every offset. */
-export async function topicSize(topic: string): Promise<number> {
-  const admin = kafka.admin();
+export async function topicSize(topic: string, client: Kafka = kafka): Promise<number> {
+  const admin = client.admin();
   await admin.connect();
   try {
     return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);

@@ -15,9 +15,9 @@ export const kafka = new Kafka({
 });
 
 /** A topic nobody else uses, created with `partitions` partitions and leaders elected. */
-export async function freshTopic(prefix: string, partitions = 3): Promise<string> {
+export async function freshTopic(prefix: string, partitions = 3, client: Kafka = kafka): Promise<string> {
   const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
-  const admin = kafka.admin();
+  const admin = client.admin();
   await admin.connect();
   try {
     await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });

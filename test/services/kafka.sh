@@ -14,8 +14,11 @@
 #   9093 CONTROLLER                     KRaft quorum, not for clients
 #   9094 SASL_PLAINTEXT  SCRAM-SHA-256/512, user lakestream / lakestream-secret (created at format)
 #   9095 SSL             self-signed certificate for IP 127.0.0.1; CA in .services/kafka/tls/ca.pem
-# Environment: LAKESTREAM_KAFKA_VERSION (default below), LAKESTREAM_KAFKA_PORT (9092),
-# LAKESTREAM_KAFKA_HEAP (default 512m: the machine is shared with the S3 server and the tests).
+# Environment: LAKESTREAM_KAFKA_VERSION (default below), LAKESTREAM_KAFKA_PORT (9092; the other
+# listeners follow it: +1 controller, +2 SCRAM, +3 TLS), LAKESTREAM_KAFKA_HEAP (default 512m: the
+# machine is shared with the S3 server and the tests), LAKESTREAM_KAFKA_INSTANCE (a name: a second,
+# separate broker with its own data under .services/kafka-<name>/, e.g. for a test that restarts
+# its broker without disturbing the shared one; the jars stay shared).
 set -euo pipefail
 LS_SERVICE=kafka
 # shellcheck source=lib.sh
@@ -33,8 +36,10 @@ SCRAM_USER=lakestream
 SCRAM_PASSWORD=lakestream-secret
 TLS_PASSWORD=lakestream-tls
 HEAP="${LAKESTREAM_KAFKA_HEAP:-512m}"
-DIR="$(ls_service_dir kafka)"
-LIB="$DIR/lib"
+INSTANCE="${LAKESTREAM_KAFKA_INSTANCE:-}"
+[[ "$INSTANCE" =~ ^[a-z0-9-]*$ ]] || ls_die "LAKESTREAM_KAFKA_INSTANCE must be lower-case letters, digits and dashes"
+DIR="$(ls_service_dir "kafka${INSTANCE:+-$INSTANCE}")"
+LIB="$(ls_service_dir kafka)/lib"
 DATA="$DIR/data"
 CONF="$DIR/conf"
 TLS="$DIR/tls"
