@@ -8,9 +8,12 @@ import {
   type ResolvedEventSourceConfig,
   resolveEventSourceConfig,
 } from "./config.ts";
+import { startGroupConsumer } from "./consumer.ts";
 import { createDestination, FailureCondition, type OnFailureDestination } from "./destination.ts";
 import { type InvokeEvent, type KafkaHandler, runBatch } from "./invoke.ts";
 import { applyStartingTimestamp, groupLag, toRawRecord } from "./kafka-helpers.ts";
+import { OffsetCommits } from "./offset-commits.ts";
+import { logInvokeEvent } from "./progress.ts";
 import { type EventSourceStats, StatsTracker } from "./stats.ts";
 
 export type { EventSourceStats } from "./stats.ts";
@@ -48,7 +51,7 @@ export class KafkaEventSource {
   #consumer: Consumer | undefined;
   #stopping = false;
   #loop: Promise<void> | undefined;
-  #pendingCommits = new Map<string, number>();
+  readonly #commits = new OffsetCommits();
   readonly #abort = new AbortController();
 
   constructor(options: EventSourceOptions, handler: KafkaHandler, hooks: EventSourceHooks = {}) {
@@ -73,46 +76,25 @@ export class KafkaEventSource {
   }
 
   async #startConsumer(): Promise<void> {
-    const consumer = this.#kafka.consumer({
-      groupId: this.config.groupId,
-      allowAutoTopicCreation: true,
-      // Restart after any crash (broker restart, coordinator move) instead of giving up.
-      retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10, restartOnFailure: async () => true },
-      maxBytesPerPartition: Math.max(1_048_576, this.config.maxPayloadBytes),
-      // A member that died (SIGKILL) is noticed after 10 s rather than kafkajs's 30 s default,
-      // so a restarted runner gets its partitions back quickly.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      // Short fetch waits: new records reach the batcher quickly and a stop does not wait out a long poll.
-      maxWaitTimeInMs: 250,
-    });
-    const { GROUP_JOIN, CRASH } = consumer.events;
-    consumer.on(GROUP_JOIN, ({ payload }) => this.#onAssignment(payload.memberAssignment));
-    consumer.on(CRASH, ({ payload }) => {
-      this.#log("warn", "consumer crashed", { error: payload.error.message, restart: payload.restart });
-      if (!payload.restart && !this.#stopping) void this.#restartConsumer(consumer);
-    });
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: [...this.config.topics],
-      fromBeginning: this.config.startingPosition !== "LATEST",
-    });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 64,
-      eachBatch: async ({ batch }) => {
+    this.#consumer = await startGroupConsumer(this.#kafka, this.config, {
+      onBatch: (batch, consumer) => {
         const tp = `${batch.topic}-${batch.partition}`;
         const records = batch.messages.map((m) => toRawRecord(batch.topic, batch.partition, m));
         if (records[0]) this.#stats.started(tp, records[0].offset);
         const added = this.#buffers.append(tp, records, Date.now());
         this.#stats.fetched(tp, added, Number(batch.highWatermark));
+        // Backpressure: stop fetching a partition whose buffer is full until the invoker drains it.
         if (this.#buffers.count(tp) >= this.#highWater() && !this.#paused.has(tp)) {
           this.#paused.add(tp);
           consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
         }
       },
+      onAssignment: (assignment) => this.#onAssignment(assignment),
+      onCrash: (error, restart, consumer) => {
+        this.#log("warn", "consumer crashed", { error: error.message, restart });
+        if (!restart && !this.#stopping) void this.#restartConsumer(consumer);
+      },
     });
-    this.#consumer = consumer;
   }
 
   async #restartConsumer(old: Consumer): Promise<void> {
@@ -135,7 +117,8 @@ export class KafkaEventSource {
     for (const tp of this.#buffers.partitions()) if (!now.has(tp)) this.#buffers.drop(tp);
     this.#assigned.clear();
     for (const tp of now) this.#assigned.add(tp);
-    this.#paused.clear();
+    // kafkajs keeps a still-assigned partition paused across a rebalance; forget only the others.
+    for (const tp of [...this.#paused]) if (!now.has(tp)) this.#paused.delete(tp);
     this.#log("info", "partitions assigned", { partitions: [...now] });
   }
 
@@ -165,7 +148,7 @@ export class KafkaEventSource {
       this.#stats.inFlight(records.length);
       const outcome = await this.#process(records, batch[0]!.size);
       this.#stats.finished(records.length, outcome.done.size);
-      this.#queueCommits(records, outcome.done);
+      this.#commits.queue(records, outcome.done);
       if (outcome.aborted) break;
     }
     await this.#flushCommits();
@@ -183,17 +166,7 @@ export class KafkaEventSource {
       stopping: () => this.#stopping,
       onEvent: (e: InvokeEvent) => {
         this.#stats.onInvoke(e);
-        if (e.type === "retry")
-          this.#log("warn", "batch failed, retrying", {
-            records: e.records,
-            attempt: e.attempt,
-            error: e.error ?? "partial batch response",
-          });
-        if (e.type === "destination")
-          this.#log("warn", "records sent to the on-failure destination", {
-            records: e.records,
-            condition: e.condition,
-          });
+        logInvokeEvent(e, (level, message, fields) => this.#log(level, message, fields));
         this.#hooks.onInvoke?.(e);
       },
     };
@@ -226,32 +199,11 @@ export class KafkaEventSource {
     return sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => {});
   }
 
-  /** Commits, per partition, up to the first record not done: never past a failure. */
-  #queueCommits(records: readonly RawRecord[], done: ReadonlySet<RawRecord>): void {
-    const blocked = new Set<string>();
-    for (const r of records) {
-      const tp = `${r.topic}-${r.partition}`;
-      if (blocked.has(tp)) continue;
-      if (!done.has(r)) {
-        blocked.add(tp);
-        continue;
-      }
-      this.#pendingCommits.set(tp, r.offset + 1);
-    }
-  }
-
   async #flushCommits(): Promise<void> {
-    if (this.#pendingCommits.size === 0 || !this.#consumer) return;
-    const offsets = [...this.#pendingCommits]
-      .filter(([tp]) => this.#assigned.has(tp))
-      .map(([tp, offset]) => {
-        const i = tp.lastIndexOf("-");
-        return { topic: tp.slice(0, i), partition: Number(tp.slice(i + 1)), offset: String(offset) };
-      });
+    if (!this.#consumer) return;
     try {
-      if (offsets.length > 0) await this.#consumer.commitOffsets(offsets);
-      for (const o of offsets) this.#stats.committed(`${o.topic}-${o.partition}`, Number(o.offset));
-      this.#pendingCommits.clear();
+      const committed = await this.#commits.flush(this.#consumer, this.#assigned);
+      for (const [tp, offset] of committed) this.#stats.committed(tp, offset);
     } catch (e) {
       // Kept and retried next round (e.g. during a rebalance or a broker restart).
       this.#log("warn", "offset commit failed, will retry", { error: (e as Error).message });

@@ -1,4 +1,20 @@
+import type { InvokeEvent } from "./invoke.ts";
 import type { EventSourceStats } from "./stats.ts";
+
+type Log = (level: "info" | "warn" | "error", message: string, fields?: Record<string, unknown>) => void;
+
+/** Failed batches and dead letters as structured warnings: error names and counts, never payloads. */
+export function logInvokeEvent(e: InvokeEvent, log: Log): void {
+  if (e.type === "retry") {
+    log("warn", "batch failed, retrying", {
+      records: e.records,
+      attempt: e.attempt,
+      error: e.error ?? "partial batch response",
+    });
+  } else if (e.type === "destination") {
+    log("warn", "records sent to the on-failure destination", { records: e.records, condition: e.condition });
+  }
+}
 
 /**
  * The live progress line of `lakestream run`: throughput since the last tick, what is done,

@@ -1,0 +1,45 @@
+import type { Consumer } from "kafkajs";
+import type { RawRecord } from "../../core/kafka-decode.ts";
+
+/**
+ * The offsets to commit, per topic-partition. A partition's offset moves only past records
+ * the handler finished, in order, so a commit never skips a record that failed or was cut
+ * short by a stop ("After successful processing, your Kafka topic is committed").
+ */
+export class OffsetCommits {
+  readonly #pending = new Map<string, number>();
+
+  /** Records the batch's finished prefix of each partition. */
+  queue(records: readonly RawRecord[], done: ReadonlySet<RawRecord>): void {
+    const blocked = new Set<string>();
+    for (const r of records) {
+      const tp = `${r.topic}-${r.partition}`;
+      if (blocked.has(tp)) continue;
+      if (!done.has(r)) {
+        blocked.add(tp);
+        continue;
+      }
+      this.#pending.set(tp, r.offset + 1);
+    }
+  }
+
+  /**
+   * Commits what is pending for partitions this member still owns (a revoked partition's new
+   * owner reads from the last commit, so ours is dropped). On failure (rebalance, broker
+   * restart) everything stays pending for the next call.
+   */
+  async flush(consumer: Consumer, assigned: ReadonlySet<string>): Promise<Map<string, number>> {
+    const committed = new Map<string, number>();
+    if (this.#pending.size === 0) return committed;
+    const offsets = [...this.#pending]
+      .filter(([tp]) => assigned.has(tp))
+      .map(([tp, offset]) => {
+        const i = tp.lastIndexOf("-");
+        committed.set(tp, offset);
+        return { topic: tp.slice(0, i), partition: Number(tp.slice(i + 1)), offset: String(offset) };
+      });
+    if (offsets.length > 0) await consumer.commitOffsets(offsets);
+    this.#pending.clear();
+    return committed;
+  }
+}
