@@ -214,4 +214,41 @@ describe("event source error handling (real broker, test handlers)", () => {
     expect(aged.map(({ r }) => text(r.key))).toEqual(["old"]);
     expect(aged[0]!.body.requestContext.condition).toBe("RecordAgeExceeded");
   });
+
+  it("a record larger than the payload cap goes to the destination; without one the source stops and commits nothing past it", async () => {
+    const topic = await freshTopic("esm-huge", 1);
+    await produce(topic, [
+      { key: "small", value: "s" },
+      { key: "huge", value: "h".repeat(40_000) },
+      { key: "after", value: "a" },
+    ]);
+    const store = await tempStore();
+    const rec = recordingHandler();
+    const esm = eventSource(topic, rec.handler, {
+      maxPayloadBytes: 32 * 1024,
+      onFailure: { type: "store", store, prefix: "_big" },
+    });
+    await esm.start();
+    await waitFor("2 small records", () => rec.seen.length >= 2);
+    await esm.stop();
+    expect(rec.seen.map((r) => text(r.key))).toEqual(["small", "after"]);
+    const big = await destinationRecords(store, "_big");
+    expect(big.map(({ r }) => r.value?.length)).toEqual([40_000]);
+    expect(big[0]!.body.requestContext.condition).toBe("PayloadTooLarge");
+
+    const topic2 = await freshTopic("esm-huge-nodest", 1);
+    await produce(topic2, [
+      { key: "small", value: "s" },
+      { key: "huge", value: "h".repeat(40_000) },
+      { key: "after", value: "a" },
+    ]);
+    const rec2 = recordingHandler();
+    const esm2 = eventSource(topic2, rec2.handler, { maxPayloadBytes: 32 * 1024, batchSize: 1 });
+    await esm2.start();
+    await waitFor("the source to give up", () => esm2.failure() !== undefined);
+    await esm2.stop();
+    expect(esm2.failure()?.name).toBe("RecordTooLargeError");
+    expect(rec2.seen.map((r) => text(r.key))).toEqual(["small"]);
+    expect([...(await esm2.lag()).values()]).toEqual([2]);
+  });
 });

@@ -2,17 +2,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Consumer, Kafka, logLevel } from "kafkajs";
 import type { RawRecord } from "../../core/kafka-decode.ts";
 import { kafkaClientConfig } from "../../runtime/kafka-connection.ts";
-import { ENVELOPE_OVERHEAD, PARTITION_OVERHEAD, PartitionBuffers } from "./batcher.ts";
+import { PartitionBuffers } from "./batcher.ts";
 import {
   type EventSourceOptions,
   type ResolvedEventSourceConfig,
   resolveEventSourceConfig,
 } from "./config.ts";
 import { startGroupConsumer } from "./consumer.ts";
-import { createDestination, FailureCondition, type OnFailureDestination } from "./destination.ts";
+import { createDestination, type OnFailureDestination } from "./destination.ts";
 import { type InvokeEvent, type KafkaHandler, runBatch } from "./invoke.ts";
 import { applyStartingTimestamp, groupLag, toRawRecord } from "./kafka-helpers.ts";
 import { OffsetCommits } from "./offset-commits.ts";
+import { divertOversized, isOversized } from "./oversize.ts";
 import { logInvokeEvent } from "./progress.ts";
 import { type EventSourceStats, StatsTracker } from "./stats.ts";
 
@@ -53,6 +54,7 @@ export class KafkaEventSource {
   #loop: Promise<void> | undefined;
   readonly #commits = new OffsetCommits();
   readonly #abort = new AbortController();
+  #failure: Error | undefined;
 
   constructor(options: EventSourceOptions, handler: KafkaHandler, hooks: EventSourceHooks = {}) {
     this.config = resolveEventSourceConfig(options);
@@ -146,7 +148,15 @@ export class KafkaEventSource {
       const batch = this.#buffers.take(batchSize, maxPayloadBytes);
       const records = batch.map((b) => b.record);
       this.#stats.inFlight(records.length);
-      const outcome = await this.#process(records, batch[0]!.size);
+      let outcome: { done: ReadonlySet<RawRecord>; aborted: boolean };
+      try {
+        outcome = await this.#process(records, batch[0]!.size);
+      } catch (e) {
+        // Only a record no invocation can carry gets here: stop without committing past it.
+        this.#failure = e as Error;
+        this.#log("error", "event source stopped", { error: (e as Error).message });
+        break;
+      }
       this.#stats.finished(records.length, outcome.done.size);
       this.#commits.queue(records, outcome.done);
       if (outcome.aborted) break;
@@ -170,25 +180,14 @@ export class KafkaEventSource {
         this.#hooks.onInvoke?.(e);
       },
     };
-    // A record bigger than the payload cap cannot be invoked at all: Lambda cannot deliver it either.
-    if (
-      records.length === 1 &&
-      firstSize + ENVELOPE_OVERHEAD + PARTITION_OVERHEAD > this.config.maxPayloadBytes
-    ) {
+    if (isOversized(records, firstSize, this.config)) {
       const r = records[0]!;
       this.#log("error", "record exceeds the invocation payload cap", {
         topic: r.topic,
         partition: r.partition,
         offset: r.offset,
       });
-      if (!this.#destination)
-        throw new Error(
-          `record ${r.topic}-${r.partition}@${r.offset} exceeds the payload cap and there is no on-failure destination`,
-        );
-      await this.#destination.send(records, {
-        condition: FailureCondition.PayloadTooLarge,
-        approximateInvokeCount: 0,
-      });
+      await divertOversized(r, firstSize, this.config, this.#destination);
       return { done: new Set(records), aborted: false };
     }
     return runBatch(records, deps);
@@ -217,6 +216,11 @@ export class KafkaEventSource {
       const i = tp.lastIndexOf("-");
       this.#consumer?.resume([{ topic: tp.slice(0, i), partitions: [Number(tp.slice(i + 1))] }]);
     }
+  }
+
+  /** Why the event source stopped by itself, if it did (a record that cannot be delivered at all). */
+  failure(): Error | undefined {
+    return this.#failure;
   }
 
   stats(): EventSourceStats {

@@ -113,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
   const tty = process.stderr.isTTY === true;
   let before = esm.stats();
   let lastPrint = Date.now();
-  while (!stopping) {
+  while (!stopping && !esm.failure()) {
     await sleep(1_000);
     const now = esm.stats();
     if (!values["no-progress"] && (tty || Date.now() - lastPrint >= 5_000)) {
@@ -142,5 +142,10 @@ export async function run(argv: string[]): Promise<number> {
     seconds: Math.round((Date.now() - startedAt) / 100) / 10,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  const failure = esm.failure();
+  if (failure) {
+    process.stderr.write(`lakestream: ${failure.name}: ${failure.message}\n`);
+    return 1;
+  }
   return 0;
 }
