@@ -118,7 +118,7 @@ export function kafkaDestination(config: ResolvedEventSourceConfig): OnFailureDe
         value: r.value ? Buffer.from(r.value) : null,
         timestamp: String(r.timestamp),
         headers: {
-          ...Object.fromEntries(r.headers.map((h) => [h.key, Buffer.from(h.value)])),
+          ...originalHeaders(r),
           "lakestream.failure.condition": failure.condition,
           "lakestream.failure.error": failure.error
             ? `${failure.error.name}: ${failure.error.message}`.slice(0, 1000)
@@ -142,4 +142,15 @@ export function createDestination(config: ResolvedEventSourceConfig): OnFailureD
   if (config.onFailure?.type === "store") return storeDestination(config);
   if (config.onFailure?.type === "kafka") return kafkaDestination(config);
   return undefined;
+}
+
+/** The record's own headers, byte for byte; a key that repeats keeps every value, in order. */
+function originalHeaders(r: RawRecord): Record<string, Buffer | Buffer[]> {
+  const out: Record<string, Buffer[]> = {};
+  for (const h of r.headers) {
+    const values = out[h.key] ?? [];
+    values.push(Buffer.from(h.value));
+    out[h.key] = values;
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
 }
