@@ -44,10 +44,11 @@ const BROKER = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
 
 /** Checks a connection at start, so a typo fails cold start with the field named. */
 export function validateConnection(conn: KafkaConnection, field = "kafka"): void {
-  if (conn.brokers.length === 0)
-    throw new ConfigError(`${field}.brokers`, "at least one host:port is required");
+  // A flag or an environment variable is named as given; a config object by its path.
+  const brokersField = /^--|_BROKERS$/.test(field) ? field : `${field}.brokers`;
+  if (conn.brokers.length === 0) throw new ConfigError(brokersField, "at least one host:port is required");
   for (const b of conn.brokers) {
-    if (!BROKER.test(b)) throw new ConfigError(`${field}.brokers`, `"${b}" is not host:port`);
+    if (!BROKER.test(b)) throw new ConfigError(brokersField, `"${b}" is not host:port`);
   }
   const s = conn.security;
   if (!s) return;
@@ -145,6 +146,8 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv, brokers?: string): Kaf
   } else if (protocol === "msk-iam") security = { protocol, region: env.AWS_REGION ?? "" };
   else throw new ConfigError("LAKESTREAM_KAFKA_SECURITY", `unknown protocol "${protocol}"`);
   const conn: KafkaConnection = { brokers: list, security };
+  // Name the setting the way the user gave it: the --brokers flag or the environment variable.
+  validateConnection({ brokers: list }, brokers === undefined ? "LAKESTREAM_KAFKA_BROKERS" : "--brokers");
   validateConnection(conn, "LAKESTREAM_KAFKA");
   return conn;
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Kafka, logLevel, type Message } from "kafkajs";
+import { ConfigError } from "../../../core/errors.ts";
 import { defaultPipeline, pipelineByName } from "../../../pipelines/index.ts";
 import {
   connectionFromEnv,
@@ -40,7 +41,12 @@ export async function run(argv: string[]): Promise<number> {
   const start = intOption("start", values.start, 0, 0);
   const topic = values.topic ?? pipelineByName(defaultPipeline).source.topics[0]!;
   hideKafkajsTimerWarning();
-  const connection = connectionFromEnv(process.env, values.brokers);
+  let connection: ReturnType<typeof connectionFromEnv>;
+  try {
+    connection = connectionFromEnv(process.env, values.brokers);
+  } catch (e) {
+    throw e instanceof ConfigError ? new UsageError(e.message) : e;
+  }
   const kafka = new Kafka({
     ...kafkaClientConfig({ ...connection, clientId: "lakestream-produce" }),
     logLevel: logLevel.NOTHING,

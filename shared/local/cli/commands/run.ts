@@ -41,10 +41,10 @@ export async function run(argv: string[]): Promise<number> {
     ...LAKE_OPTIONS,
   });
   quietLambdaLogs(values.verbose);
-  const pipeline = pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline");
+  const pipeline = asUsage(() => pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline"));
   hideKafkajsTimerWarning();
-  const connection = connectionFromEnv(process.env, values.brokers);
-  const store = openStore(lakeLocation(values));
+  const connection = asUsage(() => connectionFromEnv(process.env, values.brokers));
+  const store = asUsage(() => openStore(lakeLocation(values)));
   const idleSeconds = values["until-idle"] === undefined ? undefined : Number(values["until-idle"]);
   if (idleSeconds !== undefined && !(idleSeconds > 0))
     throw new UsageError("--until-idle must be a number of seconds > 0");
@@ -85,14 +85,7 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
   };
-  let esm: KafkaEventSource;
-  try {
-    esm = new KafkaEventSource(options, handler, { log });
-  } catch (e) {
-    // A knob out of Lambda's range came from a flag: report it as a usage error (exit 2).
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  const esm = asUsage(() => new KafkaEventSource(options, handler, { log }));
 
   let stopping = false;
   const stop = () => {
@@ -148,4 +141,14 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** A setting that came from a flag and is wrong is a usage error (exit 2), named as the library names it. */
+export function asUsage<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
 }
