@@ -4,6 +4,7 @@ import { assertKafkaReady, kafkaBrokers } from "../helpers/services.ts";
 import {
   eventSource,
   freshTopic,
+  kafka,
   numbered,
   offsetsByPartition,
   produce,
@@ -187,5 +188,31 @@ describe("local Kafka event source (real broker)", () => {
     await waitFor("2 records", () => rec.seen.length >= 2);
     await esm.stop();
     expect(rec.seen.map((r) => text(r.value))).toEqual(["mid", "new"]);
+  });
+
+  it("reports LOG_APPEND_TIME for a topic whose broker stamps the time", async () => {
+    const topic = `esm-logappend-${Date.now()}`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          configEntries: [{ name: "message.timestamp.type", value: "LogAppendTime" }],
+        },
+      ],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    const before = Date.now();
+    await produce(topic, [{ key: "k", value: "v", timestamp: "1000" }]);
+    const rec = recordingHandler();
+    const esm = eventSource(topic, rec.handler);
+    await esm.start();
+    await waitFor("1 record", () => rec.seen.length >= 1);
+    await esm.stop();
+    expect(rec.seen[0]?.timestampType).toBe("LOG_APPEND_TIME");
+    expect(rec.seen[0]?.timestamp).toBeGreaterThanOrEqual(before - 1000);
   });
 });
