@@ -146,6 +146,7 @@ export class KafkaEventSource {
         continue;
       }
       const batch = this.#buffers.take(batchSize, maxPayloadBytes);
+      if (batch.length === 0) continue;
       const records = batch.map((b) => b.record);
       this.#stats.inFlight(records.length);
       let outcome: { done: ReadonlySet<RawRecord>; aborted: boolean };
