@@ -58,10 +58,11 @@ export interface OffsetRange {
 
 /** Commit key: readable for one topic-partition, which is what Lambda sends per partition in practice. */
 export function commitKey(table: string, ranges: readonly OffsetRange[]): string {
-  // Many partitions would make a key longer than S3 allows: name such batches by a hash.
+  // A file name may hold 255 bytes on most file systems: longer identities (several
+  // partitions, long topic names) are named by their hash; the record inside keeps the ranges.
   const id = ranges
     .map((r) => `${r.topic}+${r.partition}+${padOffset(r.first)}-${padOffset(r.last)}`)
     .join(",");
-  const name = id.length <= 300 ? id : `batch-${createHash("sha256").update(id).digest("hex")}`;
+  const name = Buffer.byteLength(id) <= 200 ? id : `batch-${createHash("sha256").update(id).digest("hex")}`;
   return `${commitPrefix(table)}${name}.json`;
 }
