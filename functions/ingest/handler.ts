@@ -1,8 +1,7 @@
-import { ConfigError } from "../../shared/core/errors.ts";
 import { pipelineByName } from "../../shared/pipelines/index.ts";
 import { parseHandlerEnv } from "../../shared/runtime/env.ts";
 import { createIngestHandler } from "../../shared/runtime/ingest-handler.ts";
-import { connectionFromEnv } from "../../shared/runtime/kafka-connection.ts";
+import { resolveKafkaConnection } from "../../shared/runtime/kafka-connection-aws.ts";
 import { KafkaWriteBack } from "../../shared/runtime/kafka-write-back.ts";
 import { openStore } from "../../shared/storage/open-store.ts";
 
@@ -17,13 +16,11 @@ const store = env.LAKE_BUCKET
   ? openStore({ bucket: env.LAKE_BUCKET, ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}) })
   : openStore({ lake: env.LAKE_DIR! });
 
-function writeBackSink() {
-  if (!pipeline.writeBack) return undefined;
-  if (!env.KAFKA_BROKERS)
-    throw new ConfigError("env.KAFKA_BROKERS", "the pipeline writes back to Kafka; set the brokers");
-  const connection = connectionFromEnv(process.env, env.KAFKA_BROKERS);
-  return new KafkaWriteBack({ connection, topic: pipeline.writeBack.topic });
-}
-
-const writeBack = writeBackSink();
+// Write-back: brokers from KAFKA_BROKERS or the MSK cluster ARN, SCRAM user and CA from Secrets Manager.
+const writeBack = pipeline.writeBack
+  ? new KafkaWriteBack({
+      connection: await resolveKafkaConnection(process.env),
+      topic: pipeline.writeBack.topic,
+    })
+  : undefined;
 export const handler = createIngestHandler({ pipeline, store, ...(writeBack ? { writeBack } : {}) });
