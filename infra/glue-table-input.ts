@@ -1,5 +1,5 @@
 import type { Pipeline } from "../shared/core/pipeline/types.ts";
-import type { Column } from "../shared/core/schema.ts";
+import type { Column, TableSchema } from "../shared/core/schema.ts";
 import { fileSchema } from "../shared/core/table-layout.ts";
 
 /** One Glue column: a name and a Hive type string. */
@@ -83,6 +83,23 @@ const FORMATS = {
 } as const;
 
 /**
+ * Where and how one table's files lie: what the raw, published and gold tables share (Hive
+ * layout under one prefix, the pipeline's file format, time partitions) and what differs.
+ */
+export interface TableLayout {
+  readonly name: string;
+  readonly description: string;
+  /** `s3://<bucket>/<prefix>` without the trailing slash. */
+  readonly root: string;
+  /** `raw`, `published` or `gold`: stored as the `lakestream.kind` table parameter. */
+  readonly kind: "raw" | "published" | "gold";
+  /** Columns stored in the files, in file order. */
+  readonly columns: TableSchema;
+  /** Value-partition columns after `dt`/`hour`, each with its schema column. */
+  readonly valueColumns: readonly { readonly name: string; readonly column: Column }[];
+}
+
+/**
  * Builds the Glue table for a pipeline's sink, matching the layout the ingest writes:
  * `s3://<bucket>/<table>/dt=YYYY-MM-DD[/hour=HH][/col=value...]/<topic>+<partition>+<offset>.<ext>`.
  *
@@ -91,7 +108,26 @@ const FORMATS = {
  */
 export function glueTableInput(pipeline: Pipeline, options: GlueTableOptions): GlueTableInput {
   const { table } = pipeline.sink;
-  const root = `s3://${options.bucketName}/${table}`;
+  return layoutTableInput(pipeline, options, {
+    name: table,
+    description: `${pipeline.description || pipeline.name} (lakestream pipeline ${pipeline.name})`,
+    root: `s3://${options.bucketName}/${table}`,
+    kind: "raw",
+    columns: fileSchema(pipeline),
+    valueColumns: pipeline.partitioning.columns.map((name) => ({ name, column: pipeline.schema[name]! })),
+  });
+}
+
+/**
+ * The Glue `TableInput` of any lakestream table: the pipeline's file format and time
+ * granularity, partition projection over `dt` (date up to NOW), `hour` (00-23) and the value
+ * columns (`enum` when their values are configured, else `injected`).
+ */
+export function layoutTableInput(
+  pipeline: Pipeline,
+  options: GlueTableOptions,
+  layout: TableLayout,
+): GlueTableInput {
   const format = FORMATS[pipeline.sink.format];
   const hourly = pipeline.partitioning.granularity === "hour";
 
@@ -114,8 +150,8 @@ export function glueTableInput(pipeline: Pipeline, options: GlueTableOptions): G
       "projection.hour.digits": "2",
     });
   }
-  for (const name of pipeline.partitioning.columns) {
-    partitionKeys.push({ name, type: hiveType(pipeline.schema[name]!) });
+  for (const { name, column } of layout.valueColumns) {
+    partitionKeys.push({ name, type: hiveType(column) });
     const values = options.partitionValues?.[name];
     if (values)
       Object.assign(projection, {
@@ -127,8 +163,8 @@ export function glueTableInput(pipeline: Pipeline, options: GlueTableOptions): G
   const template = partitionKeys.map((k) => `${k.name}=\${${k.name}}`).join("/");
 
   return {
-    name: table,
-    description: `${pipeline.description || pipeline.name} (lakestream pipeline ${pipeline.name})`,
+    name: layout.name,
+    description: layout.description,
     tableType: "EXTERNAL_TABLE",
     parameters: {
       classification: format.classification,
@@ -137,16 +173,14 @@ export function glueTableInput(pipeline: Pipeline, options: GlueTableOptions): G
         ? { "parquet.compression": pipeline.sink.compression.toUpperCase() }
         : {}),
       ...projection,
-      "storage.location.template": `${root}/${template}/`,
+      "storage.location.template": `${layout.root}/${template}/`,
       "lakestream.pipeline": pipeline.name,
+      "lakestream.kind": layout.kind,
     },
     partitionKeys,
     storageDescriptor: {
-      location: `${root}/`,
-      columns: Object.entries(fileSchema(pipeline)).map(([name, column]) => ({
-        name,
-        type: hiveType(column),
-      })),
+      location: `${layout.root}/`,
+      columns: Object.entries(layout.columns).map(([name, column]) => ({ name, type: hiveType(column) })),
       inputFormat: format.inputFormat,
       outputFormat: format.outputFormat,
       serdeInfo: {

@@ -3,18 +3,13 @@ import { ConfigError } from "../shared/core/errors.ts";
 import type { Pipeline } from "../shared/core/pipeline/types.ts";
 import { type KafkaConnection, type KafkaNetwork, mskResourceArn } from "./kafka-connection.ts";
 
-/** Gold tables as far as infra cares: which topic, if any, publish writes each one to. */
-interface WithAggregations {
-  readonly aggregations?: { readonly tables: readonly { readonly writeBack?: { readonly topic: string } }[] };
-}
-
 /**
  * Topics a stage produces to: the ingest writes transformed rows back (`writeBack`), publish
  * writes gold tables that declare their own `writeBack`.
  */
 export function writeBackTopics(pipeline: Pipeline, stage: "ingest" | "publish"): string[] {
   if (stage === "ingest") return pipeline.writeBack ? [pipeline.writeBack.topic] : [];
-  const tables = (pipeline as WithAggregations).aggregations?.tables ?? [];
+  const tables = pipeline.aggregations?.tables ?? [];
   return [...new Set(tables.flatMap((t) => (t.writeBack ? [t.writeBack.topic] : [])))];
 }
 

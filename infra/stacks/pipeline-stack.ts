@@ -11,6 +11,7 @@ import { KafkaIngest } from "../constructs/kafka-ingest.ts";
 import { LakeBucket } from "../constructs/lake-bucket.ts";
 import { LakestreamFunction } from "../constructs/lakestream-function.ts";
 import { PipelineAlarms } from "../constructs/pipeline-alarms.ts";
+import { PublishedTables } from "../constructs/published-tables.ts";
 import { LATER_STAGES, type LaterStage, StageStateMachine } from "../constructs/stage-state-machine.ts";
 import { glueTableInput } from "../glue-table-input.ts";
 import { kafkaConnection } from "../kafka-connection.ts";
@@ -39,6 +40,7 @@ export class PipelineStack extends Stack {
   readonly functions: Partial<Record<Stage, LakestreamFunction>> = {};
   readonly lake: LakeBucket;
   readonly table: glue.CfnTable;
+  readonly published: PublishedTables;
   readonly runs?: StageStateMachine;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -57,14 +59,22 @@ export class PipelineStack extends Stack {
     });
     const bucket = this.lake.bucket;
 
+    const tableOptions = {
+      bucketName: bucket.bucketName,
+      projectionStartDate: config.glue.projectionStartDate,
+      partitionValues: config.glue.partitionValues[pipeline.sink.table],
+    };
     this.table = new glue.CfnTable(this, "Table", {
       catalogId: this.account,
       databaseName: shared.databaseName,
-      tableInput: glueTableInput(pipeline, {
-        bucketName: bucket.bucketName,
-        projectionStartDate: config.glue.projectionStartDate,
-        partitionValues: config.glue.partitionValues[pipeline.sink.table],
-      }),
+      tableInput: glueTableInput(pipeline, tableOptions),
+    });
+    // What Athena users query: the raw table may hold an offset twice, these hold it once.
+    this.published = new PublishedTables(this, "Published", {
+      ...tableOptions,
+      pipeline,
+      catalogId: this.account,
+      databaseName: shared.databaseName,
     });
 
     const connection = kafkaConnection(this, config.kafka, shared.kafka);
@@ -128,7 +138,11 @@ export class PipelineStack extends Stack {
       // Plan lists and reads, and writes the run's plan document (_lakestream/runs/…) that the
       // other stages read; the others rewrite files, so they also delete.
       if (stage === "plan")
-        this.lake.grantTo(fn.role, "readWrite", "plan reads commit records and manifests and writes the run's plan");
+        this.lake.grantTo(
+          fn.role,
+          "readWrite",
+          "plan reads commit records and manifests and writes the run's plan",
+        );
       else this.lake.grantTo(fn.role, "readWrite", `${stage} reads, writes and replaces files of its tables`);
       this.functions[stage] = fn;
       stageFunctions[stage] = fn.function;

@@ -1,5 +1,6 @@
 import { Annotations, Match, type Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stageFunction, stagePolicies } from "./helpers/stage-function.ts";
 import { type Synthesized, synthesize } from "./helpers/synth.ts";
 
 const SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-users-AbCdEf";
@@ -105,6 +106,32 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
         },
       });
       expect(JSON.stringify(audit.findResources("AWS::Lambda::Function"))).not.toMatch(/PASSWORD|USERNAME/);
+    });
+
+    it("gives the publish function of a gold table with write-back the same brokers, secrets and VPC", () => {
+      const json = synth.json(synth.built.pipelines.audit_log!);
+      const publish = stageFunction(json, "publish")!;
+      expect(publish.Environment).toEqual({
+        Variables: expect.objectContaining({
+          KAFKA_BROKERS: "b-1.kafka.internal:9096,b-2.kafka.internal:9096",
+          LAKESTREAM_KAFKA_SECURITY: "scram-sha-512",
+          LAKESTREAM_KAFKA_TLS: "1",
+          LAKESTREAM_KAFKA_SECRET_ARN: SECRET,
+          LAKESTREAM_KAFKA_CA_SECRET_ARN: CA,
+        }),
+      });
+      expect(publish.VpcConfig).toEqual({
+        SubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+        SecurityGroupIds: ["sg-0123456789abcdef0"],
+      });
+      const policies = stagePolicies(json, "publish");
+      expect(policies).toContain("secretsmanager:GetSecretValue");
+      expect(policies).toContain(SECRET);
+      expect(policies).toContain(CA);
+      // The orders pipeline's gold table does not write back: its publish function reads no secret.
+      expect(stagePolicies(synth.json(synth.built.pipelines.orders!), "publish")).not.toContain(
+        "secretsmanager",
+      );
     });
 
     it("creates no cluster, VPC or endpoint of its own", () => {
