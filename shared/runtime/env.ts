@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { ConfigError } from "../core/errors.ts";
+import * as z from "../core/zod.ts";
 
 /**
  * The handlers' environment, parsed once at cold start. A wrong or missing variable fails
@@ -7,23 +7,24 @@ import { ConfigError } from "../core/errors.ts";
  */
 const schema = z
   .object({
-    PIPELINE: z.string().min(1),
+    PIPELINE: z.string().check(z.minLength(1)),
     /** S3 bucket of the lake (in AWS), or … */
-    LAKE_BUCKET: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "not a valid S3 bucket name")
-      .optional(),
+    LAKE_BUCKET: z.optional(
+      z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "not a valid S3 bucket name")),
+    ),
     /** … a local directory (laptop runs and tests). */
-    LAKE_DIR: z.string().min(1).optional(),
+    LAKE_DIR: z.optional(z.string().check(z.minLength(1))),
     /** S3-compatible endpoint for local servers; unset in AWS. */
-    S3_ENDPOINT: z.url().optional(),
+    S3_ENDPOINT: z.optional(z.url()),
     /** Comma-separated brokers for write-back; unset when the pipeline has no write-back. */
-    KAFKA_BROKERS: z.string().optional(),
+    KAFKA_BROKERS: z.optional(z.string()),
   })
-  .refine((e) => Boolean(e.LAKE_BUCKET) !== Boolean(e.LAKE_DIR), {
-    path: ["LAKE_BUCKET"],
-    message: "set exactly one of LAKE_BUCKET and LAKE_DIR",
-  });
+  .check(
+    z.refine((e) => Boolean(e.LAKE_BUCKET) !== Boolean(e.LAKE_DIR), {
+      path: ["LAKE_BUCKET"],
+      message: "set exactly one of LAKE_BUCKET and LAKE_DIR",
+    }),
+  );
 
 export type HandlerEnv = z.infer<typeof schema>;
 

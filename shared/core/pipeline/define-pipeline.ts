@@ -1,77 +1,74 @@
-import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import type { Column, TableSchema } from "../schema.ts";
 import { aggregationsSchema, checkAggregations } from "../stages/aggregations-schema.ts";
+import * as z from "../zod.ts";
 import type { Pipeline, PipelineInput, ValueFormat } from "./types.ts";
 
-const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores");
-const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "use letters, digits and underscores");
+const identifier = z
+  .string()
+  .check(z.regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores"));
+const columnName = z
+  .string()
+  .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "use letters, digits and underscores"));
+const topicName = z.string().check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name"));
 const format = z.enum(["json", "string", "bytes"]);
 
-const column: z.ZodType<Column> = z.lazy(() =>
+const column: z.ZodMiniType<Column> = z.lazy(() =>
   z.discriminatedUnion("type", [
     z.strictObject({
       type: z.enum(["string", "int32", "int64", "double", "boolean", "timestamp", "date"]),
-      nullable: z.boolean().optional(),
+      nullable: z.optional(z.boolean()),
     }),
     z.strictObject({
       type: z.literal("decimal"),
-      precision: z.int().min(1).max(38),
-      scale: z.int().min(0).max(38),
-      nullable: z.boolean().optional(),
+      precision: z.int().check(z.minimum(1), z.maximum(38)),
+      scale: z.int().check(z.minimum(0), z.maximum(38)),
+      nullable: z.optional(z.boolean()),
     }),
-    z.strictObject({ type: z.literal("list"), items: column, nullable: z.boolean().optional() }),
+    z.strictObject({ type: z.literal("list"), items: column, nullable: z.optional(z.boolean()) }),
     z.strictObject({
       type: z.literal("struct"),
       fields: z
         .record(columnName, column)
-        .refine((f) => Object.keys(f).length > 0, "needs at least one field"),
-      nullable: z.boolean().optional(),
+        .check(z.refine((f) => Object.keys(f).length > 0, "needs at least one field")),
+      nullable: z.optional(z.boolean()),
     }),
   ]),
 );
 
 const definition = z.strictObject({
   name: identifier,
-  description: z.string().default(""),
+  description: z._default(z.string(), ""),
   source: z.strictObject({
-    topics: z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name")).min(1),
+    topics: z.array(topicName).check(z.minLength(1)),
     valueFormat: format,
-    keyFormat: format.default("string"),
+    keyFormat: z._default(format, "string"),
   }),
-  schema: z
-    .record(columnName, column)
-    .refine((s) => Object.keys(s).length > 0, "needs at least one column")
-    .refine(
+  schema: z.record(columnName, column).check(
+    z.refine((s) => Object.keys(s).length > 0, "needs at least one column"),
+    z.refine(
       (s) => !Object.keys(s).some((c) => c.startsWith("_")),
       "column names starting with _ are reserved",
     ),
+  ),
   transform: z.custom<Pipeline["transform"]>((t) => typeof t === "function", "must be a function"),
   partitioning: z.strictObject({
     eventTime: z.union([z.literal("kafka-timestamp"), z.strictObject({ field: columnName })]),
     granularity: z.enum(["hour", "day"]),
-    columns: z.array(columnName).default([]),
+    columns: z._default(z.array(columnName), []),
   }),
   sink: z.strictObject({
     table: identifier,
     format: z.enum(["parquet", "jsonl-gzip"]),
-    compression: z.enum(["zstd", "snappy"]).default("zstd"),
-    targetFileSizeMiB: z
-      .number()
-      .positive()
-      .max(5 * 1024)
-      .default(128),
+    compression: z._default(z.enum(["zstd", "snappy"]), "zstd"),
+    targetFileSizeMiB: z._default(z.number().check(z.positive(), z.maximum(5 * 1024)), 128),
   }),
-  writeBack: z
-    .strictObject({
-      topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name"),
-      key: columnName.optional(),
-    })
-    .optional(),
-  aggregations: aggregationsSchema.optional(),
-  quarantine: z.strictObject({ prefix: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/) }).default({
-    prefix: "_quarantine",
-  }),
+  writeBack: z.optional(z.strictObject({ topic: topicName, key: z.optional(columnName) })),
+  aggregations: z.optional(aggregationsSchema),
+  quarantine: z._default(
+    z.strictObject({ prefix: z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)) }),
+    { prefix: "_quarantine" },
+  ),
 });
 
 /**

@@ -1,54 +1,53 @@
-import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import type { MeasureConfig, Pipeline } from "../pipeline/types.ts";
 import type { Column } from "../schema.ts";
+import * as z from "../zod.ts";
 import { outputColumnName, resolveColumnPath } from "./column-path.ts";
 
-const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores");
-const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "use letters, digits and underscores");
+const identifier = z
+  .string()
+  .check(z.regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores"));
+const columnName = z
+  .string()
+  .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "use letters, digits and underscores"));
 const columnPath = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a column name or a struct field path");
+  .check(
+    z.regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "a column name or a struct field path"),
+  );
 // A week bounds how many raw partitions one window reads (168 hourly ones).
-const minutes = z
-  .int()
-  .min(1)
-  .max(7 * 24 * 60);
+const minutes = z.int().check(z.minimum(1), z.maximum(7 * 24 * 60));
 
 const measure = z.discriminatedUnion("fn", [
-  z.strictObject({ fn: z.literal("count"), column: columnPath.optional() }),
+  z.strictObject({ fn: z.literal("count"), column: z.optional(columnPath) }),
   z.strictObject({ fn: z.enum(["sum", "min", "max", "avg", "countDistinct"]), column: columnPath }),
 ]);
 
 /** The zod shape of `aggregations` in a pipeline definition (defaults filled). */
 export const aggregationsSchema = z.strictObject({
-  allowedLatenessMinutes: z
-    .int()
-    .min(0)
-    .max(7 * 24 * 60)
-    .default(0),
+  allowedLatenessMinutes: z._default(z.int().check(z.minimum(0), z.maximum(7 * 24 * 60)), 0),
   tables: z
     .array(
       z.strictObject({
         table: identifier,
-        window: z
-          .strictObject({ sizeMinutes: minutes, slideMinutes: minutes.optional() })
-          .refine((w) => (w.slideMinutes ?? w.sizeMinutes) <= w.sizeMinutes, {
+        window: z.strictObject({ sizeMinutes: minutes, slideMinutes: z.optional(minutes) }).check(
+          z.refine((w) => (w.slideMinutes ?? w.sizeMinutes) <= w.sizeMinutes, {
             message: "slideMinutes may not exceed sizeMinutes (windows would leave gaps)",
             path: ["slideMinutes"],
           }),
-        groupBy: z.array(columnPath).default([]),
+        ),
+        groupBy: z._default(z.array(columnPath), []),
         measures: z
           .record(columnName, measure)
-          .refine((m) => Object.keys(m).length > 0, "needs at least one measure"),
-        writeBack: z
-          .strictObject({
-            topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name"),
-          })
-          .optional(),
+          .check(z.refine((m) => Object.keys(m).length > 0, "needs at least one measure")),
+        writeBack: z.optional(
+          z.strictObject({
+            topic: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name")),
+          }),
+        ),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
 });
 
 const GROUPABLE = new Set(["string", "int32", "int64", "boolean", "date", "timestamp"]);

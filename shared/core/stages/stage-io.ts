@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "../zod.ts";
 import { StageInputError } from "./errors.ts";
 import type { PlanStats } from "./plan.ts";
 
@@ -11,27 +11,31 @@ import type { PlanStats } from "./plan.ts";
  * Step Functions state is capped at 256 KiB.
  */
 
-const instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not an ISO-8601 time");
-const runIdText = z.string().regex(/^[A-Za-z0-9_.-]{1,80}$/, "letters, digits, '.', '_' and '-' only");
+const instant = z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), "not an ISO-8601 time"));
+const runIdText = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_.-]{1,80}$/, "letters, digits, '.', '_' and '-' only"));
 
 /** What starts a run: the Scheduler, the local runner or an operator's backfill. */
 export const planInputSchema = z.looseObject({
-  pipeline: z.string().min(1),
-  trigger: z.enum(["schedule", "local", "backfill", "manual"]).default("manual"),
+  pipeline: z.string().check(z.minLength(1)),
+  trigger: z._default(z.enum(["schedule", "local", "backfill", "manual"]), "manual"),
   /** The Scheduler's time (EventBridge Scheduler `<aws.scheduler.scheduled-time>`). */
-  scheduledTime: instant.optional(),
+  scheduledTime: z.optional(instant),
   /** The run's logical time; defaults to `scheduledTime`. Never the stage's wall clock. */
-  now: instant.optional(),
+  now: z.optional(instant),
   /** Backfill range of event time, [from, to). */
-  from: instant.optional(),
-  to: instant.optional(),
+  from: z.optional(instant),
+  to: z.optional(instant),
   /** Overrides the pipeline's `aggregations.allowedLatenessMinutes`. */
-  allowedLatenessMinutes: z.int().min(0).optional(),
+  allowedLatenessMinutes: z.optional(z.int().check(z.minimum(0))),
   /** Recompute up-to-date partitions too (a backfill does by default). */
-  force: z.boolean().optional(),
+  force: z.optional(z.boolean()),
   /** Backfill from another Parquet dataset with the raw table's layout and schema, not the commits. */
-  source: z.strictObject({ prefix: z.string().regex(/^[A-Za-z0-9_.=-]+(\/[A-Za-z0-9_.=-]+)*$/) }).optional(),
-  runId: runIdText.optional(),
+  source: z.optional(
+    z.strictObject({ prefix: z.string().check(z.regex(/^[A-Za-z0-9_.=-]+(\/[A-Za-z0-9_.=-]+)*$/)) }),
+  ),
+  runId: z.optional(runIdText),
 });
 export type PlanInput = z.input<typeof planInputSchema>;
 
@@ -55,9 +59,9 @@ export interface PlanOutput {
 
 /** One Map item, as the state machine's ItemSelector builds it. */
 export const partitionItemSchema = z.looseObject({
-  pipeline: z.string().min(1),
+  pipeline: z.string().check(z.minLength(1)),
   runId: runIdText,
-  partition: z.string().regex(/^dt=\d{4}-\d{2}-\d{2}(\/hour=\d{2})?$/, "a time partition path"),
+  partition: z.string().check(z.regex(/^dt=\d{4}-\d{2}-\d{2}(\/hour=\d{2})?$/, "a time partition path")),
 });
 export type PartitionItem = z.infer<typeof partitionItemSchema>;
 
@@ -100,15 +104,19 @@ export interface PartitionResult extends PartitionItem {
 
 /** Publish gets the run state: Plan's output plus the Map's results. */
 export const publishInputSchema = z.looseObject({
-  pipeline: z.string().min(1),
+  pipeline: z.string().check(z.minLength(1)),
   runId: runIdText,
   now: instant,
   planKey: z.string(),
-  results: z.array(z.looseObject({ partition: z.string() })).default([]),
+  results: z._default(z.array(z.looseObject({ partition: z.string() })), []),
 });
 
 /** Parses a stage payload; a wrong shape is a StageInputError naming the path (not retried usefully). */
-export function parseStageInput<S extends z.ZodType>(stage: string, schema: S, input: unknown): z.output<S> {
+export function parseStageInput<S extends z.ZodMiniType>(
+  stage: string,
+  schema: S,
+  input: unknown,
+): z.output<S> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
