@@ -2,15 +2,9 @@ import { ConfigError } from "../errors.ts";
 import type { Column, TableSchema } from "../schema.ts";
 import { aggregationsSchema, checkAggregations } from "../stages/aggregations-schema.ts";
 import * as z from "../zod.ts";
+import { columnName, identifier, topicName } from "./name-schemas.ts";
 import type { Pipeline, PipelineInput, ValueFormat } from "./types.ts";
 
-const identifier = z
-  .string()
-  .check(z.regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores"));
-const columnName = z
-  .string()
-  .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "use letters, digits and underscores"));
-const topicName = z.string().check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name"));
 const format = z.enum(["json", "string", "bytes"]);
 
 const column: z.ZodMiniType<Column> = z.lazy(() =>

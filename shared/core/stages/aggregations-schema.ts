@@ -1,15 +1,10 @@
 import { ConfigError } from "../errors.ts";
+import { columnName, identifier, topicName } from "../pipeline/name-schemas.ts";
 import type { MeasureConfig, Pipeline } from "../pipeline/types.ts";
 import type { Column } from "../schema.ts";
 import * as z from "../zod.ts";
 import { outputColumnName, resolveColumnPath } from "./column-path.ts";
 
-const identifier = z
-  .string()
-  .check(z.regex(/^[a-z_][a-z0-9_]*$/, "use lower-case letters, digits and underscores"));
-const columnName = z
-  .string()
-  .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "use letters, digits and underscores"));
 const columnPath = z
   .string()
   .check(
@@ -42,7 +37,7 @@ export const aggregationsSchema = z.strictObject({
           .check(z.refine((m) => Object.keys(m).length > 0, "needs at least one measure")),
         writeBack: z.optional(
           z.strictObject({
-            topic: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, "not a valid Kafka topic name")),
+            topic: topicName,
           }),
         ),
       }),

@@ -1,5 +1,5 @@
 import type { PlanDocument, PlanStats } from "../../core/stages/plan.ts";
-import type { PartitionResult, StageTiming } from "../../core/stages/stage-io.ts";
+import type { CompactOutput, PartitionResult, StageTiming } from "../../core/stages/stage-io.ts";
 
 /** Per-stage totals of one run: what operators (and the HTML report) look at first. */
 export interface RunRecord {
@@ -10,16 +10,8 @@ export interface RunRecord {
   readonly now: string;
   readonly stages: {
     readonly plan: PlanStats & { readonly timing?: StageTiming };
-    readonly compact: StageTotals & {
-      readonly filesIn: number;
-      readonly bytesIn: number;
-      readonly rowsIn: number;
-      readonly duplicates: number;
-      readonly rowsOut: number;
-      readonly filesOut: number;
-      readonly bytesOut: number;
-      readonly unchanged: number;
-    };
+    /** The compact outputs of every partition, summed. */
+    readonly compact: StageTotals & Omit<CompactOutput, "partition" | "paths" | "timing">;
     readonly aggregate: StageTotals & {
       readonly tables: Record<
         string,
