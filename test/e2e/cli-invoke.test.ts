@@ -88,4 +88,10 @@ describe("lakestream events + invoke (the CLI, as a user runs it)", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--evnt/);
   });
+
+  it("prints a command's usage with --help and exits 0", async () => {
+    const result = await lakestream(["invoke", "--help"], await tempDir("cli-help"));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^usage: lakestream invoke ingest --event FILE/m);
+  });
 });

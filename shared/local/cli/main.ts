@@ -17,7 +17,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`lakestream: unknown command "${name}"\n`);
     return usage(2);
   }
-  const command = (await import(file)) as { run: (argv: string[]) => Promise<number> };
+  const command = (await import(file)) as {
+    run: (argv: string[]) => Promise<number>;
+    summary?: string;
+    usage?: string;
+  };
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(`${command.summary ?? name}\n${command.usage ?? ""}\n`);
+    return 0;
+  }
   return command.run(rest);
 }
 

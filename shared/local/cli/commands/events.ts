@@ -7,6 +7,9 @@ import { intOption, parseOptions } from "../options.ts";
 
 export const summary = "write a sample Lambda Kafka event file (no Kafka needed)";
 
+export const usage =
+  "usage: lakestream events [--count N] [--bad K] [--partitions P] [--topic T] [--source msk|self-managed] [--out FILE]";
+
 /** Lambda's limit on an invocation payload for Kafka event sources. */
 const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
 

@@ -10,6 +10,9 @@ import { LAKE_OPTIONS, lakeLocation, parseOptions, quietLambdaLogs } from "../op
 
 export const summary = "run a function's real handler on an event file (ingest)";
 
+export const usage =
+  "usage: lakestream invoke ingest --event FILE [--pipeline NAME] [--lake DIR | --bucket B [--s3-endpoint URL]] [--verbose]";
+
 /**
  * `lakestream invoke ingest --event FILE [--pipeline NAME] [--lake DIR | --bucket B
  * --s3-endpoint URL] [--verbose]`: the deployed handler code, a Lambda-like context, one
@@ -28,8 +31,7 @@ export async function run(argv: string[]): Promise<number> {
     true,
   );
   const [fn, ...extra] = positionals;
-  if (fn !== "ingest" || extra.length > 0)
-    throw new UsageError("usage: lakestream invoke ingest --event <file> [...]");
+  if (fn !== "ingest" || extra.length > 0) throw new UsageError(usage);
   if (!values.event) throw new UsageError("--event <file> is required");
   quietLambdaLogs(values.verbose);
 

@@ -13,7 +13,7 @@ import { intOption, parseOptions } from "../options.ts";
 
 export const summary = "write sample records (the example pipeline's shape) into a Kafka topic";
 
-const USAGE =
+export const usage =
   "usage: lakestream produce --count N [--brokers host:port,...] [--topic T] [--bad-every K] [--rate R] [--partitions P] [--start I]";
 
 /**
@@ -33,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     partitions: { type: "string" },
     start: { type: "string" },
   });
-  if (values.count === undefined) throw new UsageError(`--count is required\n${USAGE}`);
+  if (values.count === undefined) throw new UsageError(`--count is required\n${usage}`);
   const count = intOption("count", values.count, 0, 1);
   const badEvery = intOption("bad-every", values["bad-every"], 0, 1);
   const rate = intOption("rate", values.rate, 0, 1);

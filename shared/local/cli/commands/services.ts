@@ -6,6 +6,8 @@ import { parseOptions } from "../options.ts";
 
 export const summary = "install (first time), start, stop or check the local Kafka broker and S3 server";
 
+export const usage = "usage: lakestream services up|down|status";
+
 const SERVICES = ["s3proxy", "kafka"] as const;
 const ACTIONS = { up: ["install", "start"], down: ["stop"], status: ["status"] } as const;
 
@@ -18,7 +20,7 @@ export async function run(argv: string[]): Promise<number> {
   const { positionals } = parseOptions(argv, {}, true);
   const [action, ...extra] = positionals;
   if (!action || !(action in ACTIONS) || extra.length > 0) {
-    throw new UsageError("usage: lakestream services up|down|status");
+    throw new UsageError(usage);
   }
   const steps = ACTIONS[action as keyof typeof ACTIONS];
   let failed = 0;

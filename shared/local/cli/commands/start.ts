@@ -12,6 +12,9 @@ import { intOption, LAKE_OPTIONS, lakeLocation, parseOptions, quietLambdaLogs } 
 export const summary =
   "the main job: sample (or Kafka) records → ingest → state machine → lake + HTML report";
 
+export const usage =
+  "usage: lakestream start [--lake DIR | --bucket B --s3-endpoint URL] [--pipeline P] [--records N] [--hours H] [--batch-size N] [--bad-every N] [--late-every N] [--too-late-every N] [--brokers LIST [--topic T]... [--group G] [--until-idle S]] [--now ISO] [--lateness MIN] [--fresh] [--no-report] [--no-progress] [--verbose]";
+
 /**
  * `lakestream start [--lake DIR | --bucket B --s3-endpoint URL] [--pipeline P] [--records N]
  * [--hours H] [--batch-size N] [--bad-every N] [--late-every N] [--too-late-every N]
