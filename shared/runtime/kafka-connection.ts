@@ -153,9 +153,14 @@ export function connectionFromEnv(env: NodeJS.ProcessEnv, brokers?: string): Kaf
 }
 
 /**
- * kafkajs 2.2 computes one timer as `throttledUntil - Date.now()` with throttledUntil -1, which
- * Node 24 reports as a TimeoutNegativeWarning (the timer still fires at 1 ms, as intended).
- * CLI commands hide that one warning so their stderr stays readable; every other warning prints.
+ * kafkajs 2.2.4 (RequestQueue#scheduleCheckPendingRequests) arms its "pending requests" timer
+ * with `throttledUntil - Date.now()`, and throttledUntil is -1 unless the broker throttled us:
+ * about minus the epoch in ms, which Node 24 reports once per process as a
+ * TimeoutNegativeWarning and clamps to 1 ms (kafkajs#1751, fix not released). Harmless: the
+ * timer only looks at an empty queue; it does re-arm itself every ~1 ms while a connection is
+ * open, a little CPU and nothing else. Not caused by any setting of ours, so there is nothing to
+ * configure away; CLI commands hide that one warning so their stderr stays readable, and every
+ * other warning prints.
  */
 export function hideKafkajsTimerWarning(): void {
   const listeners = process.listeners("warning");

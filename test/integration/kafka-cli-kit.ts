@@ -18,6 +18,8 @@ export function lakestream(
 ): {
   child: ChildProcess;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** What the process wrote so far, while it runs. */
+  output: () => { stdout: string; stderr: string };
 } {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, LAKESTREAM_KAFKA_BROKERS: brokers.join(",") },
@@ -30,7 +32,35 @@ export function lakestream(
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on("close", (code) => resolve({ code, stdout, stderr })),
   );
-  return { child, done };
+  return { child, done, output: () => ({ stdout, stderr }) };
+}
+
+/**
+ * Waits for a `lakestream` process to exit, at most `ms`. When it does not, it is killed and the
+ * error carries the tail of its stderr plus whatever `context` adds (e.g. the group's lag), so a
+ * hang shows what the process was doing instead of ending as a bare test timeout.
+ */
+export async function exitWithin(
+  proc: ReturnType<typeof lakestream>,
+  ms: number,
+  context?: () => Promise<string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), Math.max(0, ms));
+  });
+  const result = await Promise.race([proc.done, timeout]);
+  clearTimeout(timer);
+  if (result !== "timeout") return result;
+  const extra = context ? await context().catch((e: Error) => `(context unavailable: ${e.message})`) : "";
+  proc.child.kill("SIGKILL");
+  const { stdout, stderr } = await proc.done;
+  const tail = (text: string, lines: number) => text.split("\n").filter(Boolean).slice(-lines).join("\n");
+  throw new Error(
+    `lakestream ${proc.child.spawnargs.slice(2).join(" ")} did not exit within ${ms} ms (killed)` +
+      (extra ? `\n${extra}` : "") +
+      `\n--- stdout (tail) ---\n${tail(stdout, 10)}\n--- stderr (tail) ---\n${tail(stderr, 60)}`,
+  );
 }
 
 export async function cli(args: string[], brokers?: readonly string[]): Promise<string> {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Consumer, Kafka, logLevel } from "kafkajs";
+import { type Admin, type Consumer, Kafka, logLevel } from "kafkajs";
 import type { RawRecord } from "../../core/kafka-decode.ts";
 import { kafkaClientConfig } from "../../runtime/kafka-connection.ts";
 import { PartitionBuffers } from "./batcher.ts";
@@ -8,7 +8,7 @@ import {
   type ResolvedEventSourceConfig,
   resolveEventSourceConfig,
 } from "./config.ts";
-import { startGroupConsumer } from "./consumer.ts";
+import { commitConfirmed, startGroupConsumer } from "./consumer.ts";
 import { createDestination, type OnFailureDestination } from "./destination.ts";
 import { type InvokeEvent, type KafkaHandler, runBatch } from "./invoke.ts";
 import { applyStartingTimestamp, groupLag, toRawRecord } from "./kafka-helpers.ts";
@@ -37,7 +37,10 @@ export interface EventSourceHooks {
  * offsets are committed explicitly (autoCommit off) only for records the handler finished:
  * "After successful processing, your Kafka topic is committed to your Kafka cluster."
  * A failure never commits; the records stay in memory and are retried, and if the process
- * dies they are fetched again from the last commit.
+ * dies they are fetched again from the last commit. An offset counts as committed only once the
+ * broker acknowledged it: while the broker is away (a restart) the buffered records go on being
+ * processed, their offsets stay pending, and a consumer kafkajs gave up on is replaced, so the
+ * commits land when the group is back, without anyone stepping in.
  */
 export class KafkaEventSource {
   readonly config: ResolvedEventSourceConfig;
@@ -50,11 +53,20 @@ export class KafkaEventSource {
   readonly #assigned = new Set<string>();
   readonly #paused = new Set<string>();
   #consumer: Consumer | undefined;
+  /** Consumers kafkajs gave up on (crashed, disconnected, not restarted by kafkajs). */
+  readonly #crashed = new WeakSet<Consumer>();
+  /** Crashed consumers disconnected once more after our last call on them (see #flushCommits). */
+  readonly #retired = new WeakSet<Consumer>();
+  /** The replacement of a crashed consumer, while one runs. */
+  #replacing: Promise<void> | undefined;
   #stopping = false;
   #loop: Promise<void> | undefined;
   readonly #commits = new OffsetCommits();
   readonly #abort = new AbortController();
   #failure: Error | undefined;
+  /** Commits failing in a row, and when that was last logged (the warning is not repeated per batch). */
+  #commitFailures = 0;
+  #commitWarnedAt = 0;
 
   constructor(options: EventSourceOptions, handler: KafkaHandler, hooks: EventSourceHooks = {}) {
     this.config = resolveEventSourceConfig(options);
@@ -66,19 +78,15 @@ export class KafkaEventSource {
 
   /** Joins the group and starts polling; resolves once the consumer runs. */
   async start(): Promise<void> {
-    const admin = this.#kafka.admin();
-    await admin.connect();
-    try {
-      await applyStartingTimestamp(admin, this.config);
-    } finally {
-      await admin.disconnect();
-    }
-    await this.#startConsumer();
+    await this.#withAdmin((admin) => applyStartingTimestamp(admin, this.config));
+    // Throws when the cluster is unreachable; a crash while joining is handled like any other.
+    this.#consumer = await this.#newConsumer();
+    this.#replaceIfCrashed();
     this.#loop = this.#pump();
   }
 
-  async #startConsumer(): Promise<void> {
-    this.#consumer = await startGroupConsumer(this.#kafka, this.config, {
+  #newConsumer(): Promise<Consumer> {
+    return startGroupConsumer(this.#kafka, this.config, {
       onBatch: (batch, consumer) => {
         const tp = `${batch.topic}-${batch.partition}`;
         const records = batch.messages.map((m) => toRawRecord(batch.topic, batch.partition, m));
@@ -92,24 +100,40 @@ export class KafkaEventSource {
         }
       },
       onAssignment: (assignment) => this.#onAssignment(assignment),
-      onCrash: (error, restart, consumer) => {
-        this.#log("warn", "consumer crashed", { error: error.message, restart });
-        if (!restart && !this.#stopping) void this.#restartConsumer(consumer);
+      onCrash: (error, consumer) => {
+        this.#log("warn", "consumer crashed", { error: `${error.name}: ${error.message}` });
+        this.#crashed.add(consumer);
+        this.#replaceIfCrashed();
       },
     });
   }
 
-  async #restartConsumer(old: Consumer): Promise<void> {
-    await old.disconnect().catch(() => {});
-    while (!this.#stopping) {
+  /**
+   * Starts replacing the current consumer if kafkajs gave up on it (after a broker restart, for
+   * instance), one replacement at a time. Buffered records stay: the pump keeps invoking the
+   * function meanwhile, and their offsets are committed once the new consumer is in the group.
+   */
+  #replaceIfCrashed(): void {
+    if (this.#replacing || this.#stopping) return;
+    if (!this.#consumer || !this.#crashed.has(this.#consumer)) return;
+    this.#replacing = this.#replaceConsumer().finally(() => {
+      this.#replacing = undefined;
+      this.#replaceIfCrashed();
+    });
+  }
+
+  async #replaceConsumer(): Promise<void> {
+    for (let attempt = 1; this.#consumer && this.#crashed.has(this.#consumer); attempt++) {
+      await this.#sleep(Math.min(10_000, 250 * 2 ** attempt));
+      if (this.#stopping) return;
+      // A new consumer starts with nothing paused; onBatch pauses again what is still full.
+      this.#paused.clear();
       try {
-        this.#paused.clear();
-        await this.#startConsumer();
-        this.#log("info", "consumer restarted");
-        return;
+        // A crash while this one joins marks it crashed before it is returned: the loop goes on.
+        this.#consumer = await this.#newConsumer();
+        if (!this.#crashed.has(this.#consumer)) this.#log("info", "consumer restarted", { attempt });
       } catch (e) {
-        this.#log("warn", "consumer restart failed, retrying", { error: (e as Error).message });
-        await this.#sleep(2_000);
+        this.#log("warn", "consumer restart failed, retrying", { error: (e as Error).message, attempt });
       }
     }
   }
@@ -200,13 +224,40 @@ export class KafkaEventSource {
   }
 
   async #flushCommits(): Promise<void> {
-    if (!this.#consumer) return;
+    const consumer = this.#consumer;
+    if (!consumer) return;
     try {
-      const committed = await this.#commits.flush(this.#consumer, this.#assigned);
+      const committed = await this.#commits.flush(
+        (offsets) => commitConfirmed(consumer, offsets),
+        this.#assigned,
+      );
       for (const [tp, offset] of committed) this.#stats.committed(tp, offset);
+      if (this.#commitFailures > 0) {
+        this.#log("info", "offset commits resumed", { failedAttempts: this.#commitFailures });
+        this.#commitFailures = 0;
+      }
     } catch (e) {
-      // Kept and retried next round (e.g. during a rebalance or a broker restart).
-      this.#log("warn", "offset commit failed, will retry", { error: (e as Error).message });
+      // Kept and retried next round (e.g. during a rebalance or a broker restart). While the
+      // consumer is away every round fails at once, so warn on the first failure and then
+      // every 30 s rather than once per batch.
+      this.#commitFailures++;
+      if (this.#commitFailures === 1 || Date.now() - this.#commitWarnedAt >= 30_000) {
+        this.#commitWarnedAt = Date.now();
+        this.#log("warn", "offset commit failed, will retry", {
+          error: (e as Error).message,
+          failedAttempts: this.#commitFailures,
+          pendingPartitions: this.#commits.size,
+        });
+      }
+    } finally {
+      // kafkajs disconnects a consumer when it crashes, but a commit of ours still retrying on it
+      // reconnects its client, and that connection would stay open for good (the process could not
+      // exit). Once that commit is over, nothing of ours touches the network through it (kafkajs
+      // refuses a commit on a crashed consumer at once): disconnect it again, once.
+      if (this.#crashed.has(consumer) && !this.#retired.has(consumer)) {
+        this.#retired.add(consumer);
+        await consumer.disconnect().catch(() => {});
+      }
     }
   }
 
@@ -215,7 +266,11 @@ export class KafkaEventSource {
       if (this.#buffers.count(tp) >= this.#highWater() / 2) continue;
       this.#paused.delete(tp);
       const i = tp.lastIndexOf("-");
-      this.#consumer?.resume([{ topic: tp.slice(0, i), partitions: [Number(tp.slice(i + 1))] }]);
+      try {
+        this.#consumer?.resume([{ topic: tp.slice(0, i), partitions: [Number(tp.slice(i + 1))] }]);
+      } catch {
+        // kafkajs throws for a crashed consumer; its replacement starts with nothing paused.
+      }
     }
   }
 
@@ -230,12 +285,17 @@ export class KafkaEventSource {
 
   /** Consumer-group lag from the broker: end offsets minus committed offsets. */
   async lag(): Promise<Map<string, number>> {
+    return this.#withAdmin((admin) => groupLag(admin, this.config.groupId, this.config.topics));
+  }
+
+  /** A short-lived admin client, disconnected however it ends (a failed connect can leave a connection open). */
+  async #withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
     const admin = this.#kafka.admin();
-    await admin.connect();
     try {
-      return await groupLag(admin, this.config.groupId, this.config.topics);
+      await admin.connect();
+      return await use(admin);
     } finally {
-      await admin.disconnect();
+      await admin.disconnect().catch(() => {});
     }
   }
 
@@ -246,7 +306,12 @@ export class KafkaEventSource {
     this.#abort.abort();
     this.#buffers.wake();
     await this.#loop;
-    await this.#consumer?.disconnect();
+    // A replacement consumer that is still joining is waited for, then disconnected: a kafkajs
+    // consumer disconnected before its run() returned goes on running (kafkajs#1639).
+    await this.#replacing;
+    await this.#consumer?.disconnect().catch((e: Error) => {
+      this.#log("warn", "consumer disconnect failed", { error: e.message });
+    });
     await this.#destination?.close();
   }
 
