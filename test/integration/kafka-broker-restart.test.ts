@@ -1,19 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/lake.ts";
 import {
   cli,
+  commitCount,
   exitWithin,
-  expected,
+  expectEverythingLanded,
   lagOf,
-  lakeRows,
   lakestream,
-  quarantined,
-  topicSize,
+  runArgs,
 } from "./kafka-cli-kit.ts";
 import { freshTopic, waitFor } from "./kafka-test-kit.ts";
 
@@ -46,27 +43,12 @@ async function restartMidRun(whileDown?: (runner: ReturnType<typeof lakestream>)
   const group = `g-${topic}`;
   const n = 60_000;
   await cli(["produce", "--topic", topic, "--count", String(n), "--bad-every", "700"], BROKERS);
+  // --verbose: info lines too (assignments, consumer restarts, commits resuming) in the stderr shown on failure.
   const runner = lakestream(
-    [
-      "run",
-      "--topic",
-      topic,
-      "--group",
-      group,
-      "--lake",
-      lake,
-      "--batch-size",
-      "100",
-      "--until-idle",
-      "5",
-      "--no-progress",
-      // Info lines too (assignments, consumer restarts, commits resuming): the stderr shown on failure.
-      "--verbose",
-    ],
+    runArgs({ topic, group, lake, batchSize: 100, untilIdle: 5, extra: ["--verbose"] }),
     BROKERS,
   );
-  const commits = async () =>
-    (await readdir(join(lake, "_lakestream", "commits"), { recursive: true }).catch(() => [])).length;
+  const commits = () => commitCount(lake);
   await waitFor("the runner to be mid-stream", async () => (await commits()) >= 3, 60_000);
   kafkaSh("stop");
   const during = await commits();
@@ -82,18 +64,19 @@ async function restartMidRun(whileDown?: (runner: ReturnType<typeof lakestream>)
   expect(code, stderr).toBe(0);
   expect(during).toBeLessThan(n / 100); // the broker went away before the runner was done
 
-  const want = expected(n, 700);
-  const rows = await lakeRows(lake);
-  const bad = await quarantined(lake);
-  expect(rows.distinctIds).toBe(want.good.size);
-  expect(rows.cents).toBe(want.cents);
-  expect(bad.size).toBe(want.bad.size);
-  expect(rows.distinctOffsets + bad.size + want.bots).toBe(await topicSize(topic, client));
+  const { rows } = await expectEverythingLanded({
+    lake,
+    topic,
+    group,
+    n,
+    badEvery: 700,
+    partitions: 3,
+    client,
+  });
   const warnings = stderr.split("\n").filter((l) => l.includes('"level":"warn"')).length;
   console.log(
     `broker restart: ${rows.rows - rows.distinctOffsets} raw duplicate rows; runner warnings: ${warnings}`,
   );
-  expect(await lagOf(group, topic, client)).toEqual([0, 0, 0]);
 }
 
 describe("broker restart mid-run (a real broker, stopped and started by its service script)", () => {

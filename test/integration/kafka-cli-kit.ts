@@ -3,6 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Kafka } from "kafkajs";
+import { expect } from "vitest";
 import { groupLag } from "../../shared/local/event-source/kafka-helpers.ts";
 import { sampleRecord } from "../../shared/local/sample-records.ts";
 import { queryDuckDb, sqlString } from "../helpers/duckdb.ts";
@@ -146,4 +147,60 @@ export async function topicSize(topic: string, client: Kafka = kafka): Promise<n
   } finally {
     await admin.disconnect();
   }
+}
+
+/** `lakestream run` on one topic with its own group and lake, as every runner test starts it. */
+export function runArgs(o: {
+  topic: string;
+  group: string;
+  lake: string;
+  batchSize?: number;
+  untilIdle?: number;
+  extra?: readonly string[];
+}): string[] {
+  return [
+    "run",
+    "--topic",
+    o.topic,
+    "--group",
+    o.group,
+    "--lake",
+    o.lake,
+    ...(o.batchSize === undefined ? [] : ["--batch-size", String(o.batchSize)]),
+    ...(o.untilIdle === undefined ? [] : ["--until-idle", String(o.untilIdle)]),
+    "--no-progress",
+    ...(o.extra ?? []),
+  ];
+}
+
+/** Commit records written so far: how far a runner has got. */
+export async function commitCount(lake: string): Promise<number> {
+  const files = await readdir(join(lake, "_lakestream", "commits"), { recursive: true }).catch(() => []);
+  return files.filter((f) => String(f).endsWith(".json")).length;
+}
+
+/**
+ * The no-loss check every runner test ends with: each good record of `produce --count n
+ * --bad-every k` is in the lake (ids and amounts), each bad one is quarantined, lineage plus
+ * quarantine plus filtered bots covers every offset of the topic, and the group's lag is 0.
+ * Returns what was read, for the test's own extra checks and figures.
+ */
+export async function expectEverythingLanded(o: {
+  lake: string;
+  topic: string;
+  group: string;
+  n: number;
+  badEvery: number;
+  partitions: number;
+  client?: Kafka;
+}) {
+  const want = expected(o.n, o.badEvery);
+  const rows = await lakeRows(o.lake);
+  const bad = await quarantined(o.lake);
+  expect(rows.distinctIds).toBe(want.good.size);
+  expect(rows.cents).toBe(want.cents);
+  expect(bad.size).toBe(want.bad.size);
+  expect(rows.distinctOffsets + bad.size + want.bots).toBe(await topicSize(o.topic, o.client));
+  expect(await lagOf(o.group, o.topic, o.client)).toEqual(new Array(o.partitions).fill(0));
+  return { want, rows, bad };
 }

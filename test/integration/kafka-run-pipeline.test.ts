@@ -1,17 +1,19 @@
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/lake.ts";
 import { assertKafkaReady } from "../helpers/services.ts";
-import { cli, expected, lagOf, lakeRows, lakestream, quarantined, topicSize } from "./kafka-cli-kit.ts";
+import {
+  cli,
+  commitCount,
+  expectEverythingLanded,
+  expected,
+  lagOf,
+  lakeRows,
+  lakestream,
+  runArgs,
+} from "./kafka-cli-kit.ts";
 import { freshTopic, waitFor } from "./kafka-test-kit.ts";
 
 beforeAll(assertKafkaReady);
-
-const commits = async (lake: string) =>
-  (await readdir(join(lake, "_lakestream", "commits"), { recursive: true }).catch(() => [])).filter((f) =>
-    String(f).endsWith(".json"),
-  ).length;
 
 describe("lakestream produce + run against the real broker (the ingest handler behind the event source)", () => {
   it("100,000 records with bad ones: every good record in the lake, every bad one quarantined with its bytes, lag 0", async () => {
@@ -21,36 +23,22 @@ describe("lakestream produce + run against the real broker (the ingest handler b
     const n = 100_000;
     await cli(["produce", "--topic", topic, "--count", String(n), "--bad-every", "997"]);
     const started = performance.now();
-    const out = await cli([
-      "run",
-      "--topic",
-      topic,
-      "--group",
-      group,
-      "--lake",
-      lake,
-      "--until-idle",
-      "3",
-      "--no-progress",
-    ]);
+    const out = await cli(runArgs({ topic, group, lake, untilIdle: 3 }));
     const seconds = (performance.now() - started) / 1000;
     const summary = JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
     console.log(
       `run: ${n} records in ${seconds.toFixed(1)} s including 3 s idle wait (${summary.invocations} invocations)`,
     );
 
-    const want = expected(n, 997);
-    const lakeNow = await lakeRows(lake);
-    expect(lakeNow.distinctIds).toBe(want.good.size);
+    const {
+      want,
+      rows: lakeNow,
+      bad,
+    } = await expectEverythingLanded({ lake, topic, group, n, badEvery: 997, partitions: 3 });
     expect(lakeNow.rows).toBe(want.good.size);
-    expect(lakeNow.cents).toBe(want.cents);
     expect([...want.good].every((id) => lakeNow.ids.has(id))).toBe(true);
-    const bad = await quarantined(lake);
-    expect(bad.size).toBe(want.bad.size);
     for (const [i, value] of want.bad)
       expect(Buffer.from(bad.get(i)?.value ?? []).equals(Buffer.from(value))).toBe(true);
-    expect(lakeNow.distinctOffsets + bad.size + want.bots).toBe(await topicSize(topic));
-    expect(await lagOf(group, topic)).toEqual([0, 0, 0]);
   });
 
   it("SIGKILL mid-stream, then restart: no record lost, lineage covers every offset", async () => {
@@ -59,19 +47,8 @@ describe("lakestream produce + run against the real broker (the ingest handler b
     const group = `g-${topic}`;
     const n = 40_000;
     await cli(["produce", "--topic", topic, "--count", String(n), "--bad-every", "500"]);
-    const first = lakestream([
-      "run",
-      "--topic",
-      topic,
-      "--group",
-      group,
-      "--lake",
-      lake,
-      "--batch-size",
-      "200",
-      "--no-progress",
-    ]);
-    await waitFor("a few committed batches", async () => (await commits(lake)) >= 5, 60_000);
+    const first = lakestream(runArgs({ topic, group, lake, batchSize: 200 }));
+    await waitFor("a few committed batches", async () => (await commitCount(lake)) >= 5, 60_000);
     first.child.kill("SIGKILL");
     const killed = await first.done;
     expect(killed.code).toBeNull();
@@ -79,30 +56,18 @@ describe("lakestream produce + run against the real broker (the ingest handler b
     const want = expected(n, 500);
     expect(before.distinctIds).toBeLessThan(want.good.size); // it really was mid-stream
 
-    await cli([
-      "run",
-      "--topic",
-      topic,
-      "--group",
-      group,
-      "--lake",
+    await cli(runArgs({ topic, group, lake, batchSize: 200, untilIdle: 3 }));
+    const { rows: after } = await expectEverythingLanded({
       lake,
-      "--batch-size",
-      "200",
-      "--until-idle",
-      "3",
-      "--no-progress",
-    ]);
-    const after = await lakeRows(lake);
-    const bad = await quarantined(lake);
-    expect(after.distinctIds).toBe(want.good.size);
-    expect(after.cents).toBe(want.cents);
-    expect(bad.size).toBe(want.bad.size);
-    expect(after.distinctOffsets + bad.size + want.bots).toBe(await topicSize(topic));
+      topic,
+      group,
+      n,
+      badEvery: 500,
+      partitions: 3,
+    });
     console.log(
       `SIGKILL restart: ${after.rows - after.distinctOffsets} raw duplicate rows (${after.rows} rows for ${after.distinctOffsets} offsets)`,
     );
-    expect(await lagOf(group, topic)).toEqual([0, 0, 0]);
   });
 
   it("SIGTERM: finishes the batch in hand, commits and exits 0", async () => {
@@ -110,19 +75,8 @@ describe("lakestream produce + run against the real broker (the ingest handler b
     const lake = await tempDir("run-term");
     const group = `g-${topic}`;
     await cli(["produce", "--topic", topic, "--count", "20000", "--partitions", "1"]);
-    const p = lakestream([
-      "run",
-      "--topic",
-      topic,
-      "--group",
-      group,
-      "--lake",
-      lake,
-      "--batch-size",
-      "100",
-      "--no-progress",
-    ]);
-    await waitFor("a committed batch", async () => (await commits(lake)) >= 1, 60_000);
+    const p = lakestream(runArgs({ topic, group, lake, batchSize: 100 }));
+    await waitFor("a committed batch", async () => (await commitCount(lake)) >= 1, 60_000);
     p.child.kill("SIGTERM");
     const { code, stdout } = await p.done;
     expect(code).toBe(0);
