@@ -1,8 +1,6 @@
 import { encodeKafkaEvent } from "../shared/core/kafka-encode.ts";
 import type { KafkaEvent } from "../shared/core/kafka-event.ts";
-import { sampleRecord } from "../shared/local/sample-records.ts";
-
-const encoder = new TextEncoder();
+import { sampleKafkaRecord, sampleRecord } from "../shared/local/sample-records.ts";
 
 /**
  * `batches` Lambda-shaped events of `size` sample records each, as JSON text parsed back
@@ -17,16 +15,7 @@ export function sampleBatches(batches: number, size: number): { events: KafkaEve
       const n = b * size + i;
       const s = sampleRecord(n, n % 200 === 199);
       if (!s.bad) ndjson.push(new TextDecoder().decode(s.value));
-      records.push({
-        topic: "clickstream",
-        partition: b % 4,
-        offset: n,
-        timestamp: s.eventTime,
-        timestampType: "CREATE_TIME" as const,
-        key: encoder.encode(s.key),
-        value: s.value,
-        headers: [],
-      });
+      records.push(sampleKafkaRecord(s, { topic: "clickstream", partition: b % 4, offset: n }));
     }
     events.push(JSON.parse(JSON.stringify(encodeKafkaEvent(records, { eventSource: "aws:kafka" }))));
   }

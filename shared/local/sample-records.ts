@@ -1,3 +1,5 @@
+import type { RawRecord } from "../core/kafka-decode.ts";
+
 /**
  * Deterministic sample clickstream records for `lakestream events`, `produce`, `npm start`,
  * tests and benchmarks. The same index always gives the same record, so runs compare.
@@ -67,4 +69,33 @@ export function sampleRecord(i: number, bad = false, options: SampleOptions = {}
     "bad-amount": () => JSON.stringify({ ...event, type: "purchase", amount: "12.345" }),
   };
   return { key, value: encoder.encode(broken[kind]()), eventTime, bad: kind, bot: false, amountCents: 0 };
+}
+
+const keyEncoder = new TextEncoder();
+
+/**
+ * A sample record as Kafka delivers it: at the given coordinates, keyed, stamped with its event
+ * time (CREATE_TIME) unless the caller gives the broker's append time.
+ */
+export function sampleKafkaRecord(
+  sample: SampleRecord,
+  at: {
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: number;
+    readonly timestamp?: number;
+    readonly timestampType?: RawRecord["timestampType"];
+    readonly headers?: RawRecord["headers"];
+  },
+): RawRecord {
+  return {
+    topic: at.topic,
+    partition: at.partition,
+    offset: at.offset,
+    timestamp: at.timestamp ?? sample.eventTime,
+    timestampType: at.timestampType ?? "CREATE_TIME",
+    key: keyEncoder.encode(sample.key),
+    value: sample.value,
+    headers: at.headers ?? [],
+  };
 }

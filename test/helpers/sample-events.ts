@@ -1,9 +1,9 @@
 import type { RawRecord } from "../../shared/core/kafka-decode.ts";
 import { encodeKafkaEvent } from "../../shared/core/kafka-encode.ts";
 import type { KafkaEvent } from "../../shared/core/kafka-event.ts";
-import { type SampleOptions, sampleRecord } from "../../shared/local/sample-records.ts";
+import { type SampleOptions, sampleKafkaRecord, sampleRecord } from "../../shared/local/sample-records.ts";
 
-const encoder = new TextEncoder();
+const headers = [{ key: "source", value: new TextEncoder().encode("test") }];
 
 /** Raw records for offsets [from, from + count) of one partition; every `badEvery`-th is broken. */
 export function sampleRawRecords(
@@ -15,16 +15,13 @@ export function sampleRawRecords(
   for (let i = from; i < from + count; i++) {
     const bad = options.badEvery ? i % options.badEvery === options.badEvery - 1 : false;
     const s = sampleRecord(i, bad, options);
-    out.push({
+    const at = {
       topic: options.topic ?? "clickstream",
       partition: options.partition ?? 0,
       offset: i,
-      timestamp: s.eventTime,
-      timestampType: "CREATE_TIME",
-      key: encoder.encode(s.key),
-      value: s.value,
-      headers: [{ key: "source", value: encoder.encode("test") }],
-    });
+      headers,
+    };
+    out.push(sampleKafkaRecord(s, at));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { RawRecord } from "../../core/kafka-decode.ts";
-import { DEFAULT_START_MS, type SampleRecord, sampleRecord } from "../sample-records.ts";
+import { DEFAULT_START_MS, type SampleRecord, sampleKafkaRecord, sampleRecord } from "../sample-records.ts";
 
 const MINUTE_MS = 60_000;
 
@@ -63,17 +63,15 @@ export function sampleStream(o: SampleStreamOptions): StreamRecord[] {
   });
   drafts.sort((a, b) => a.at - b.at || a.i - b.i);
   const next = new Array<number>(partitions).fill(0);
-  const encoder = new TextEncoder();
   const topic = o.topic ?? "clickstream";
   return drafts.map((d) => ({
-    topic,
-    partition: d.partition,
-    offset: next[d.partition]!++,
-    timestamp: d.at,
-    timestampType: "LOG_APPEND_TIME",
-    key: encoder.encode(d.sample.key),
-    value: d.sample.value,
-    headers: [],
+    ...sampleKafkaRecord(d.sample, {
+      topic,
+      partition: d.partition,
+      offset: next[d.partition]!++,
+      timestamp: d.at,
+      timestampType: "LOG_APPEND_TIME",
+    }),
     sample: d.sample,
     arrival: d.arrival,
   }));

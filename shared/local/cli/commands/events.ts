@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import type { RawRecord } from "../../../core/kafka-decode.ts";
 import { encodeKafkaEvent } from "../../../core/kafka-encode.ts";
-import { sampleRecord } from "../../sample-records.ts";
+import { sampleKafkaRecord, sampleRecord } from "../../sample-records.ts";
 import { UsageError } from "../errors.ts";
 import { intOption, parseOptions } from "../options.ts";
 
@@ -39,21 +39,12 @@ export async function run(argv: string[]): Promise<number> {
 
   // Bad records are spread evenly, so every partition and hour gets some.
   const badEvery = bad > 0 ? count / bad : Number.POSITIVE_INFINITY;
-  const encoder = new TextEncoder();
+  const headers = [{ key: "producer", value: new TextEncoder().encode("lakestream-events") }];
   const records: RawRecord[] = [];
   for (let i = 0; i < count; i++) {
     const s = sampleRecord(i, bad > 0 && Math.floor((i + 1) / badEvery) > Math.floor(i / badEvery));
     const partition = i % partitions;
-    records.push({
-      topic,
-      partition,
-      offset: Math.floor(i / partitions),
-      timestamp: s.eventTime,
-      timestampType: "CREATE_TIME",
-      key: encoder.encode(s.key),
-      value: s.value,
-      headers: [{ key: "producer", value: encoder.encode("lakestream-events") }],
-    });
+    records.push(sampleKafkaRecord(s, { topic, partition, offset: Math.floor(i / partitions), headers }));
   }
   const event = encodeKafkaEvent(
     records,
