@@ -23,23 +23,23 @@ export function partitionPath(
   return path;
 }
 
-const HOUR_MS = 3_600_000;
-const timePaths = new Map<number, string>();
+const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
+const timePaths = { hour: new Map<number, string>(), day: new Map<number, string>() };
 
-/** `dt=…[/hour=…]` for an instant; cached per hour because a batch spans few hours. */
+/** `dt=…[/hour=…]` for an instant; cached per time bucket because a batch spans few of them. */
 function timePath(ms: number, granularity: "hour" | "day"): string {
   if (!Number.isFinite(ms) || ms < 0 || ms >= 253402300800000) {
     throw new RangeError("event time is outside years 1970-9999");
   }
-  const bucket =
-    Math.floor(ms / HOUR_MS) * (granularity === "hour" ? 1 : -1) - (granularity === "hour" ? 0 : 1);
-  let path = timePaths.get(bucket);
+  const cache = timePaths[granularity];
+  const bucket = Math.floor(ms / BUCKET_MS[granularity]);
+  let path = cache.get(bucket);
   if (path === undefined) {
     const iso = new Date(ms).toISOString();
     path =
       granularity === "hour" ? `dt=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}` : `dt=${iso.slice(0, 10)}`;
-    if (timePaths.size > 100_000) timePaths.clear();
-    timePaths.set(bucket, path);
+    if (cache.size > 100_000) cache.clear();
+    cache.set(bucket, path);
   }
   return path;
 }
