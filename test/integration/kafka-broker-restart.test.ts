@@ -15,9 +15,10 @@ import {
 import { freshTopic, waitFor } from "./kafka-test-kit.ts";
 
 // A broker of its own (same script, its own data and ports), so restarting it disturbs no other
-// test that uses the shared broker on 9092.
+// test that uses the shared broker. LAKESTREAM_KAFKA_RESTART_PORT moves it when two checkouts
+// run their tests on one machine.
 const KAFKA_SH = fileURLToPath(new URL("../services/kafka.sh", import.meta.url));
-const PORT = 19092;
+const PORT = Number(process.env.LAKESTREAM_KAFKA_RESTART_PORT ?? 19092);
 const BROKERS = [`127.0.0.1:${PORT}`];
 const kafkaSh = (action: "start" | "stop" | "reset") =>
   execFileSync("bash", [KAFKA_SH, action], {

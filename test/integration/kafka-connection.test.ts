@@ -3,14 +3,15 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { KafkaConnection } from "../../shared/runtime/kafka-connection.ts";
 import { KafkaWriteBack, WriteBackError } from "../../shared/runtime/kafka-write-back.ts";
-import { assertKafkaReady } from "../helpers/services.ts";
+import { assertKafkaReady, kafkaBrokers } from "../helpers/services.ts";
 import { eventSource, freshTopic, recordingHandler, text, waitFor } from "./kafka-test-kit.ts";
 
 beforeAll(assertKafkaReady);
 
-// The listeners test/services/kafka.sh opens next to PLAINTEXT (9092).
-const SASL = "127.0.0.1:9094";
-const TLS = "127.0.0.1:9095";
+// The listeners test/services/kafka.sh opens next to PLAINTEXT (port + 2 and port + 3).
+const PLAINTEXT_PORT = Number(kafkaBrokers()[0]?.split(":")[1] ?? 9092);
+const SASL = `127.0.0.1:${PLAINTEXT_PORT + 2}`;
+const TLS = `127.0.0.1:${PLAINTEXT_PORT + 3}`;
 /** Debian calls it kcat; older releases kafkacat. */
 const kcat = () => {
   try {
@@ -80,7 +81,7 @@ describe("Kafka connection security against the real broker", () => {
 
   it("write-back topic read by kcat: count, keys and lineage headers", async () => {
     const topic = await freshTopic("conn-kcat", 2);
-    const sink = new KafkaWriteBack({ connection: { brokers: ["127.0.0.1:9092"] }, topic });
+    const sink = new KafkaWriteBack({ connection: { brokers: kafkaBrokers() }, topic });
     const enc = new TextEncoder();
     const rows = Array.from({ length: 50 }, (_, i) => ({
       key: enc.encode(`user-${i % 5}`),
@@ -95,7 +96,7 @@ describe("Kafka connection security against the real broker", () => {
     await sink.disconnect();
     const out = execFileSync(
       kcat(),
-      ["-C", "-b", "127.0.0.1:9092", "-t", topic, "-e", "-q", "-f", "%k\t%h\t%s\n"],
+      ["-C", "-b", kafkaBrokers().join(","), "-t", topic, "-e", "-q", "-f", "%k\t%h\t%s\n"],
       { encoding: "utf8", timeout: 30_000 },
     );
     const lines = out.trim().split("\n");
