@@ -38,8 +38,18 @@
 #                                    like ls_wait_until, but fails at once when the recorded
 #                                    process has died, instead of waiting out the deadline
 #   ls_tail_log LOG [LINES]          print the last lines of LOG to stderr (for failed starts)
+#   ls_mvn ARGS...                   mvn in batch mode with the project's own local repository
+#                                    (.services/m2, or LAKESTREAM_MAVEN_REPO), so every Maven
+#                                    download is cached under the ignored services folder
 
 LS_SERVICE="${LS_SERVICE:-services}"
+
+ls_mvn() {
+  command -v mvn >/dev/null || ls_die "mvn not found: install Maven (Debian package 'maven')"
+  local repo="${LAKESTREAM_MAVEN_REPO:-$(ls_root)/.services/m2}"
+  mkdir -p "$repo"
+  mvn -B -Dmaven.repo.local="$repo" "$@"
+}
 
 ls_log() { printf '[%s] %s\n' "$LS_SERVICE" "$*" >&2; }
 
@@ -152,13 +162,12 @@ ls_maven_copy() {
   if [[ -f "$marker" && "$(<"$marker")" == "$coord" ]]; then
     return 0
   fi
-  command -v mvn >/dev/null || ls_die "mvn not found: install Maven (Debian package 'maven')"
   ls_log "fetching $coord from Maven Central into $dest"
   rm -rf "$dest"
   mkdir -p "$dest"
   local log
   log="$(mktemp)"
-  if ! mvn -q -B dependency:copy -Dartifact="$coord" -DoutputDirectory="$dest" >"$log" 2>&1; then
+  if ! ls_mvn -q dependency:copy -Dartifact="$coord" -DoutputDirectory="$dest" >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
     ls_die "Maven could not fetch $coord"
@@ -174,7 +183,6 @@ ls_maven_fetch() {
   if [[ -f "$marker" && "$(<"$marker")" == "$want" ]]; then
     return 0
   fi
-  command -v mvn >/dev/null || ls_die "mvn not found: install Maven (Debian package 'maven')"
   ls_log "resolving $want from Maven Central into $dest"
   local work deps="" coord group artifact version
   work="$(mktemp -d)"
@@ -196,7 +204,7 @@ ls_maven_fetch() {
 EOF
   rm -rf "$dest"
   mkdir -p "$dest"
-  if ! mvn -q -B -f "$work/pom.xml" dependency:copy-dependencies \
+  if ! ls_mvn -q -f "$work/pom.xml" dependency:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$dest" >"$work/mvn.log" 2>&1; then
     cat "$work/mvn.log" >&2
     rm -rf "$work"
