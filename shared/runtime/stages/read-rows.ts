@@ -27,8 +27,10 @@ export async function readRows(
 
 // Node 24's zlib decompresses zstd natively, as encode/parquet.ts compresses with it.
 const compressors = { ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)) };
+// Storage form keeps epoch millis: files written before the switch to microseconds hold millis.
 const parsers = {
   timestampFromMilliseconds: (ms: bigint) => Number(ms),
+  timestampFromMicroseconds: (us: bigint) => Number(us / 1000n),
   dateFromDays: (days: number) => days,
 };
 
