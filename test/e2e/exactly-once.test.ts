@@ -2,7 +2,6 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeKafkaEvent } from "../../shared/core/kafka-encode.ts";
-import { MANIFEST_NAME, type Manifest } from "../../shared/core/stages/manifest.ts";
 import type { PlanOutput } from "../../shared/core/stages/stage-io.ts";
 import { lambdaLikeContext } from "../../shared/local/lambda-context.ts";
 import { createIngestTally, feedBatches } from "../../shared/local/main-job/feed.ts";
@@ -17,7 +16,7 @@ import { FsObjectStore } from "../../shared/storage/fs-store.ts";
 import { type ObjectStore, StorageError } from "../../shared/storage/object-store.ts";
 import { queryDuckDb, sqlString } from "../helpers/duckdb.ts";
 import { tempDir } from "../helpers/lake.ts";
-import { compareCompacted, compareGold, compareLate, writeInput } from "./helpers/reference.ts";
+import { compareCompacted, compareGold, compareLate, icebergTable, writeInput } from "./helpers/reference.ts";
 
 // The killed stage logs its failure by design; keep the test output to the test's own lines.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -35,6 +34,7 @@ const stream = sampleStream({
 const batches = batchesOf(stream, 150);
 const now = new Date(simulatedNow(pipeline, Math.max(...stream.map((r) => r.timestamp)))).toISOString();
 const runInput = { pipeline: pipeline.name, trigger: "local" as const, now, runId: "exactly-once" };
+const EVENTS = `warehouse/lakestream/${pipeline.sink.table}`;
 
 let dir: string;
 let lake: string;
@@ -106,9 +106,9 @@ describe("exactly once where it is published", () => {
     expect(Number(row!.n)).toBeGreaterThan(Number(row!.d));
   });
 
-  it("records the failure of a run whose compact stage is killed midway", async () => {
+  it("records the failure of a run whose compact stage is killed midway, and readers see no part of it", async () => {
     const result = await runStages({
-      deps: { pipeline, store: dyingStore(store, "published/", 3) },
+      deps: { pipeline, store: dyingStore(store, `${EVENTS}/data/`, 3) },
       input: runInput,
       executionName: "killed",
       progress: silent,
@@ -116,7 +116,15 @@ describe("exactly once where it is published", () => {
     expect(result).toMatchObject({ status: "FAILED" });
     const failure = await store.get(`_lakestream/failures/${pipeline.name}/killed.json`);
     expect(new TextDecoder().decode(failure)).toContain("killed midway");
-    expect((await store.list("published/")).length).toBeGreaterThan(0);
+    expect((await store.list(`${EVENTS}/data/`)).length).toBeGreaterThan(0);
+    // Files were written, but no snapshot lists them: a reader of the table sees nothing yet.
+    const [row] = await queryDuckDb(
+      `SELECT count(*) AS n FROM iceberg_snapshots(${sqlString(`${lake}/${EVENTS}`)})`,
+      {
+        iceberg: true,
+      },
+    );
+    expect(Number(row!.n)).toBe(0);
   });
 
   it("publishes each source offset once and the reference aggregates when the run is started again", async () => {
@@ -136,20 +144,18 @@ describe("exactly once where it is published", () => {
     expect(await compareLate(lake, input)).toMatchObject({ missing: 0, extra: 0 });
   });
 
-  it("leaves exactly the manifest's files in every published partition: no orphan of the killed run", async () => {
-    const all = (await store.list("published/")).map((f) => f.key);
-    const manifests = all.filter((k) => k.endsWith(`/${MANIFEST_NAME}`));
-    expect(manifests.length).toBeGreaterThanOrEqual(8);
-    const listed = new Set<string>();
-    for (const key of manifests) {
-      const m = JSON.parse(new TextDecoder().decode(await store.get(key))) as Manifest;
-      for (const f of m.files) listed.add(f.key);
-    }
-    expect(all.filter((k) => !k.endsWith(`/${MANIFEST_NAME}`)).sort()).toEqual([...listed].sort());
+  it("lists every data file the killed run left: the rerun wrote the very same files (content-addressed)", async () => {
+    const onDisk = (await store.list(`${EVENTS}/data/`)).map((f) => `${store.url}/${f.key}`).sort();
+    const live = await queryDuckDb(
+      `SELECT file_path FROM iceberg_metadata(${sqlString(`${lake}/${EVENTS}`)}) WHERE status <> 'DELETED' ORDER BY 1`,
+      { iceberg: true },
+    );
+    expect(onDisk.length).toBeGreaterThanOrEqual(3);
+    expect(live.map((r) => r.file_path)).toEqual(onDisk);
   });
 
   it("changes nothing on a later scheduled run or on a backfill of the same range", async () => {
-    const before = await snapshot(store, "published/");
+    const before = await snapshot(store, "warehouse/");
     const later = await runStages({
       deps: { pipeline, store },
       input: { ...runInput, now: new Date(Date.parse(now) + 3_600_000).toISOString(), runId: "later" },
@@ -172,11 +178,12 @@ describe("exactly once where it is published", () => {
     });
     expect(backfill.status).toBe("SUCCEEDED");
     expect((backfill as { output: PlanOutput }).output.partitions).toHaveLength(2);
-    expect(await snapshot(store, "published/")).toEqual(before);
+    // No new snapshot, metadata file or data file: the backfill found every version published.
+    expect(await snapshot(store, "warehouse/")).toEqual(before);
   });
 
-  it("backfills from another Parquet dataset with the raw layout into the same published bytes", async () => {
-    const before = await snapshot(store, `published/${pipeline.sink.table}/`);
+  it("backfills from another Parquet dataset with the raw layout: one overwrite, the same rows", async () => {
+    const before = await tableContent();
     // An archive copy of the raw table (as if restored from Glacier) under another prefix.
     for (const { key } of await store.list(`${pipeline.sink.table}/`)) {
       await store.put(`archive/${key}`, (await store.get(key))!);
@@ -195,15 +202,29 @@ describe("exactly once where it is published", () => {
       progress: silent,
     });
     expect(result.status).toBe("SUCCEEDED");
-    const after = await snapshot(store, `published/${pipeline.sink.table}/`);
-    const dataOnly = (m: Map<string, string>) => [...m].filter(([k]) => !k.endsWith(MANIFEST_NAME));
-    expect(dataOnly(after)).toEqual(dataOnly(before));
+    // Other raw files are another input: the versions are replaced, atomically, by equal rows.
+    const [last] = await queryDuckDb(
+      `SELECT operation FROM iceberg_snapshots(${sqlString(`${lake}/${EVENTS}`)}) ORDER BY sequence_number DESC LIMIT 1`,
+      { iceberg: true },
+    );
+    expect(last!.operation).toBe("overwrite");
+    expect(await tableContent()).toEqual(before);
     expect(await compareGold(lake, input)).toMatchObject({
       byType: { missing: 0, extra: 0 },
       activeUsers: { missing: 0, extra: 0 },
     });
   });
 });
+
+/** Row count and a digest of every row of the events table, in offset order. */
+async function tableContent() {
+  const [row] = await queryDuckDb(
+    `SELECT count(*) AS n, md5(string_agg(to_json(t)::VARCHAR, '' ORDER BY _topic, _partition, _offset)) AS digest
+     FROM ${icebergTable(lake, pipeline.sink.table)} t`,
+    { iceberg: true },
+  );
+  return row;
+}
 
 async function snapshot(s: ObjectStore, prefix: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();

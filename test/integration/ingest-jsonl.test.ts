@@ -12,7 +12,7 @@ const jsonl = definePipeline({
   ...clickstream,
   name: "clickstream_jsonl",
   partitioning: { eventTime: { field: "ts" }, granularity: "day", columns: ["type"] },
-  sink: { table: "clicks_jsonl", format: "jsonl-gzip" },
+  sink: { table: "clicks_jsonl", format: "jsonl-gzip", tableFormat: "hive" },
 } as Parameters<typeof definePipeline>[0]);
 
 describe("the gzip JSON Lines sink", () => {

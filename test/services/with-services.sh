@@ -45,6 +45,11 @@ for service in s3proxy kafka; do
   bash "$script" start
 done
 
+# Not a server: DuckDB's iceberg extension, so tests read Iceberg tables in process.
+bash "$HERE/duckdb-extensions.sh" install
+LAKESTREAM_DUCKDB_EXTENSIONS="$(bash "$HERE/duckdb-extensions.sh" dir)"
+export LAKESTREAM_DUCKDB_EXTENSIONS
+
 status=0
 "$@" || status=$?
 exit "$status"

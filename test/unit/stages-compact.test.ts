@@ -14,11 +14,12 @@ import { FsObjectStore } from "../../shared/storage/fs-store.ts";
 import type { ObjectStore } from "../../shared/storage/object-store.ts";
 import { tempDir } from "../helpers/lake.ts";
 
-// ~20 KiB files: a few dozen small raw files make several compacted ones.
+// ~20 KiB files: a few dozen small raw files make several compacted ones. The Hive-layout
+// publish (`_SUCCESS` manifests) is what these tests pin; Iceberg tables have their own.
 const pipeline = definePipeline({
   ...clickstream,
   name: "clicks_small",
-  sink: { ...clickstream.sink, table: "clicks_small", targetFileSizeMiB: 0.02 },
+  sink: { ...clickstream.sink, table: "clicks_small", targetFileSizeMiB: 0.02, tableFormat: "hive" },
   aggregations: undefined,
 } as unknown as Parameters<typeof definePipeline>[0]);
 const HOUR = "dt=2026-11-23/hour=06";

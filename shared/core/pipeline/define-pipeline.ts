@@ -56,9 +56,20 @@ const definition = z.strictObject({
     format: z.enum(["parquet", "jsonl-gzip"]),
     compression: z._default(z.enum(["zstd", "snappy"]), "zstd"),
     targetFileSizeMiB: z._default(z.number().check(z.positive(), z.maximum(5 * 1024)), 128),
+    tableFormat: z._default(z.enum(["iceberg", "hive"]), "iceberg"),
   }),
   writeBack: z.optional(z.strictObject({ topic: topicName, key: z.optional(columnName) })),
   aggregations: z.optional(aggregationsSchema),
+  // prefault: an omitted block is parsed as {}, so each setting gets its own default.
+  maintenance: z.prefault(
+    z.strictObject({
+      snapshotRetentionHours: z._default(z.number().check(z.minimum(0)), 120),
+      minSnapshotsToKeep: z._default(z.int().check(z.minimum(1)), 1),
+      orphanFileAgeHours: z._default(z.number().check(z.minimum(1)), 72),
+      manifestMergeThreshold: z._default(z.int().check(z.minimum(2)), 16),
+    }),
+    {},
+  ),
   quarantine: z._default(
     z.strictObject({ prefix: z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)) }),
     { prefix: "_quarantine" },
@@ -82,6 +93,12 @@ export function definePipeline<
   }
   const pipeline = parsed.data as Pipeline;
   checkPartitioning(pipeline, where);
+  if (pipeline.sink.tableFormat === "iceberg" && pipeline.sink.format !== "parquet") {
+    throw new ConfigError(
+      `${where}.sink.format`,
+      'Iceberg tables hold Parquet files: use format "parquet", or tableFormat "hive" for JSON Lines',
+    );
+  }
   checkAggregations(pipeline, where);
   const wbKey = pipeline.writeBack?.key;
   if (wbKey !== undefined && !(wbKey in pipeline.schema)) {

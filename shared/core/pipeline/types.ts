@@ -48,6 +48,31 @@ export interface SinkConfig {
   readonly compression?: "zstd" | "snappy";
   /** Target size of one output file in MiB; defaults to 128. */
   readonly targetFileSizeMiB?: number;
+  /**
+   * How published and gold tables are kept. "iceberg" (the default): Apache Iceberg v2 tables
+   * committed atomically through a catalog, read by Spark, Flink, Trino, Athena, DuckDB and
+   * pyiceberg as they are. "hive": Hive-layout folders with a `_SUCCESS` manifest, for readers
+   * without Iceberg support. Iceberg tables need `format: "parquet"`.
+   */
+  readonly tableFormat?: "iceberg" | "hive";
+}
+
+/**
+ * Upkeep of the Iceberg tables, run after each publish (the Maintain state): merge small
+ * manifests, expire old snapshots, then delete files no snapshot references any more.
+ */
+export interface MaintenanceConfig {
+  /** Snapshots older than this are expired (time travel ends there); defaults to 120 (5 days). */
+  readonly snapshotRetentionHours?: number;
+  /** The newest snapshots kept whatever their age; defaults to 1. */
+  readonly minSnapshotsToKeep?: number;
+  /**
+   * Unreferenced files younger than this are left alone: a run still writing may own them.
+   * Defaults to 72 (3 days, Iceberg's own default for orphan removal).
+   */
+  readonly orphanFileAgeHours?: number;
+  /** Manifests are merged into one once a table's snapshot has more than this many; defaults to 16. */
+  readonly manifestMergeThreshold?: number;
 }
 
 export interface QuarantineConfig {
@@ -117,6 +142,7 @@ export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF
   readonly quarantine?: QuarantineConfig;
   readonly writeBack?: WriteBackConfig;
   readonly aggregations?: AggregationsConfig;
+  readonly maintenance?: MaintenanceConfig;
 }
 
 /** A validated pipeline with every default filled in. */
@@ -131,4 +157,5 @@ export interface Pipeline {
   readonly quarantine: QuarantineConfig;
   readonly writeBack?: WriteBackConfig;
   readonly aggregations?: Required<AggregationsConfig>;
+  readonly maintenance: Required<MaintenanceConfig>;
 }

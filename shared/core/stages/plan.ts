@@ -1,3 +1,4 @@
+import type { IcebergSchema, PartitionSpec } from "../iceberg/types.ts";
 import type { Pipeline } from "../pipeline/types.ts";
 import { inputDigest } from "./manifest.ts";
 import {
@@ -28,7 +29,11 @@ export interface PlanRequest {
   readonly force: boolean;
 }
 
-/** Digests of what is published now, read from the manifests of the candidates. */
+/**
+ * Digests of what is published now: from the `_SUCCESS` manifests (Hive tables, full digests)
+ * or from the live data files' names (Iceberg tables, the first 16 hex digits). Compared by
+ * `sameDigest`, which looks at those 16 digits only.
+ */
 export interface PublishedDigests {
   /** Compacted table: full partition path → input digest. */
   readonly compacted: ReadonlyMap<string, string>;
@@ -132,14 +137,14 @@ export function planRun(
     const own = byPartition.get(tp) ?? [];
     for (const [path, refs] of Object.entries(Object.groupBy(own, (f) => f.partition))) {
       const digest = inputDigest(refs!.map((f) => f.key));
-      if (request.force || published.compacted.get(path) !== digest) compact[path] = digest;
+      if (request.force || !sameDigest(published.compacted.get(path), digest)) compact[path] = digest;
     }
     const aggregate: Record<string, { digest: string; inputs: string[] }> = {};
     for (const agg of pipeline.aggregations?.tables ?? []) {
       const inputs = inputPartitionsOfOwner(tp, g, windowSpec(agg.window)).filter((p) => byPartition.has(p));
       if (inputs.length === 0) continue;
       const digest = inputDigest(inputs.flatMap((p) => byPartition.get(p)!.map((f) => f.key)));
-      if (request.force || published.aggregate.get(`${agg.table}/${tp}`) !== digest) {
+      if (request.force || !sameDigest(published.aggregate.get(`${agg.table}/${tp}`), digest)) {
         aggregate[agg.table] = { digest, inputs };
       }
     }
@@ -154,6 +159,18 @@ export function planRun(
   return { scheduled: Object.keys(tasks).sort(), tasks, files, upToDate };
 }
 
+/** 64 bits of a digest identify a published version; Iceberg file names carry no more. */
+export function sameDigest(published: string | undefined, digest: string): boolean {
+  return published !== undefined && published.slice(0, 16) === digest.slice(0, 16);
+}
+
+/** Where an Iceberg table of the run lives and the schema and spec its data files are written with. */
+export interface IcebergTableRef {
+  readonly location: string;
+  readonly schema: IcebergSchema;
+  readonly spec: PartitionSpec;
+}
+
 /** The plan a run writes to the lake and every later stage of the run reads. */
 export interface PlanDocument extends PlanBody {
   readonly format: "lakestream-plan/1";
@@ -166,4 +183,11 @@ export interface PlanDocument extends PlanBody {
   readonly force: boolean;
   /** Where raw files came from: commit records, or a Parquet dataset prefix (backfill). */
   readonly source: "commits" | { readonly prefix: string };
+  /** The pipeline's Iceberg tables, pinned for the whole run (absent for Hive-layout tables). */
+  readonly iceberg?: Readonly<Record<string, IcebergTableRef>>;
+  /**
+   * The digests published when the run was planned, by task key (raw partition path, or
+   * `<gold table>/<time partition>`): publish replaces a version only if it is still that one.
+   */
+  readonly base?: Readonly<Record<string, string>>;
 }

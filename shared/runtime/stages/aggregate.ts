@@ -13,6 +13,7 @@ import { MINUTE_MS, partitionBounds } from "../../core/stages/windows.ts";
 import { type LoadedPartition, loadPartitionRows } from "./raw-rows.ts";
 import { readJson, readPlan, type StageDeps, startTiming } from "./stage-deps.ts";
 import { publishPartition } from "./write-published.ts";
+import { writeVersion } from "./write-version.ts";
 
 /**
  * The aggregate stage, for one time partition of a run: computes each gold table's windows
@@ -36,10 +37,12 @@ export function createAggregateStage(deps: StageDeps): (input: unknown) => Promi
     for (const [table, { digest, inputs }] of Object.entries(plan.tasks[item.partition]?.aggregate ?? {})) {
       const agg = compiled.get(table);
       if (!agg) continue; // Declared when the plan ran, removed since: nothing to publish.
-      const current = await readJson<Manifest>(store, manifestKey(table, item.partition));
-      if (!plan.force && current?.inputDigest === digest) {
-        tables.push(summary(table, current, true));
-        continue;
+      if (pipeline.sink.tableFormat === "hive") {
+        const current = await readJson<Manifest>(store, manifestKey(table, item.partition));
+        if (!plan.force && current?.inputDigest === digest) {
+          tables.push(summary(table, current, true));
+          continue;
+        }
       }
       tables.push(await aggregatePartition(deps, plan, agg, item.partition, digest, inputs, cache));
     }
@@ -95,24 +98,45 @@ async function aggregatePartition(
       a._partition - b._partition ||
       Number(a._offset - b._offset),
   );
-  const outcome = await publishPartition(deps, {
-    kind: "aggregate",
+  const version = {
+    kind: "aggregate" as const,
     table,
-    partition,
     schema: agg.schema,
     rows: result.rows,
-    files: 1,
-    inputDigest: digest,
     inputs: { files: stats.files, rows: stats.rows, bytes: stats.bytes },
     offsets: offsetSpans(counted),
-    runId: plan.runId,
-    createdAt: plan.now,
     windows: {
       sizeMinutes: agg.spec.sizeMs / MINUTE_MS,
       slideMinutes: agg.spec.slideMs / MINUTE_MS,
       count: result.windows,
     },
     late: { records: result.late.length, key: result.late.length > 0 ? lateKey : null },
+  };
+  if (pipeline.sink.tableFormat === "iceberg") {
+    const staged = await writeVersion(deps, plan, {
+      ...version,
+      owner: partition,
+      digest,
+      base: plan.base?.[`${table}/${partition}`] ?? null,
+      fileCount: 1,
+    });
+    return {
+      table,
+      windows: result.windows,
+      rows: staged.rows,
+      late: result.late.length,
+      files: staged.files.length,
+      bytes: staged.bytes,
+      unchanged: false,
+    };
+  }
+  const outcome = await publishPartition(deps, {
+    ...version,
+    partition,
+    files: 1,
+    inputDigest: digest,
+    runId: plan.runId,
+    createdAt: plan.now,
   });
   return summary(table, outcome.manifest, outcome.unchanged);
 }

@@ -1,3 +1,4 @@
+import { eventsTableColumns } from "../../core/iceberg/lakestream-tables.ts";
 import { offsetSpans } from "../../core/stages/dedupe.ts";
 import { type Manifest, manifestKey, outputFileCount } from "../../core/stages/manifest.ts";
 import { type CompactOutput, parseStageInput, partitionItemSchema } from "../../core/stages/stage-io.ts";
@@ -5,16 +6,19 @@ import { fileSchema } from "../../core/table-layout.ts";
 import { loadPartitionRows } from "./raw-rows.ts";
 import { readJson, readPlan, type StageDeps, startTiming } from "./stage-deps.ts";
 import { publishPartition } from "./write-published.ts";
+import { writeVersion } from "./write-version.ts";
 
 /**
  * The compact stage, for one time partition of a run: merges each stale partition path's
- * committed raw files into ceil(size / target) files, deduped on (topic, partition, offset),
- * and publishes them with a manifest. Re-running it on the same input writes nothing.
+ * committed raw files into ceil(size / target) files, deduped on (topic, partition, offset).
+ * Iceberg tables: the files are staged for publish to commit. Hive tables: they are published
+ * with a manifest at once. Re-running it on the same input writes nothing new.
  */
 export function createCompactStage(deps: StageDeps): (input: unknown) => Promise<CompactOutput> {
   const { pipeline, store } = deps;
   const { table } = pipeline.sink;
-  const schema = fileSchema(pipeline);
+  const iceberg = pipeline.sink.tableFormat === "iceberg";
+  const schema = iceberg ? eventsTableColumns(pipeline) : fileSchema(pipeline);
   const targetBytes = pipeline.sink.targetFileSizeMiB * 1024 * 1024;
 
   return async (input) => {
@@ -27,26 +31,42 @@ export function createCompactStage(deps: StageDeps): (input: unknown) => Promise
     const paths = Object.entries(task?.compact ?? {});
     // One path at a time: a path's rows are in memory while it is rewritten.
     for (const [path, digest] of paths) {
-      const current = await readJson<Manifest>(store, manifestKey(table, path));
-      if (!plan.force && current?.inputDigest === digest) {
-        unchanged++;
-        continue;
+      if (!iceberg) {
+        const current = await readJson<Manifest>(store, manifestKey(table, path));
+        if (!plan.force && current?.inputDigest === digest) {
+          unchanged++;
+          continue;
+        }
       }
       const refs = (plan.files[item.partition] ?? []).filter((f) => f.partition === path);
       const loaded = await loadPartitionRows(deps, refs);
-      const outcome = await publishPartition(deps, {
-        kind: "compacted",
+      const version = {
+        kind: "compacted" as const,
         table,
-        partition: path,
         schema,
         rows: loaded.rows,
-        files: outputFileCount(loaded.estimatedBytes, targetBytes),
-        inputDigest: digest,
         inputs: { files: loaded.filesIn, rows: loaded.rowsIn, bytes: loaded.bytesIn },
         offsets: offsetSpans(loaded.rows),
-        runId: plan.runId,
-        createdAt: plan.now,
-      });
+      };
+      const files = outputFileCount(loaded.estimatedBytes, targetBytes);
+      const outcome = iceberg
+        ? await stage(
+            writeVersion(deps, plan, {
+              ...version,
+              owner: path,
+              digest,
+              base: plan.base?.[path] ?? null,
+              fileCount: files,
+            }),
+          )
+        : await publishPartition(deps, {
+            ...version,
+            partition: path,
+            files,
+            inputDigest: digest,
+            runId: plan.runId,
+            createdAt: plan.now,
+          });
       if (outcome.unchanged) unchanged++;
       totals.filesIn += loaded.filesIn;
       totals.bytesIn += loaded.bytesIn;
@@ -58,4 +78,10 @@ export function createCompactStage(deps: StageDeps): (input: unknown) => Promise
     }
     return { partition: item.partition, paths: paths.length, ...totals, unchanged, timing: done() };
   };
+}
+
+/** A staged version in the shape of a Hive publish outcome, for the stage's totals. */
+async function stage(pending: ReturnType<typeof writeVersion>) {
+  const v = await pending;
+  return { unchanged: false, bytes: v.bytes, manifest: { rows: v.rows, files: v.files } };
 }

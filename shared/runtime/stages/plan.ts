@@ -1,4 +1,5 @@
 import pLimit from "p-limit";
+import { ownerTag } from "../../core/iceberg/lakestream-tables.ts";
 import { commitPrefix } from "../../core/keys.ts";
 import { StageInputError } from "../../core/stages/errors.ts";
 import { type Manifest, manifestKey } from "../../core/stages/manifest.ts";
@@ -19,6 +20,7 @@ import {
 } from "../../core/stages/stage-io.ts";
 import { MINUTE_MS } from "../../core/stages/windows.ts";
 import type { IngestSummary } from "../ingest.ts";
+import { prepareTables } from "./iceberg-tables.ts";
 import { readJson, type StageDeps, startTiming, writeJson } from "./stage-deps.ts";
 
 /**
@@ -63,23 +65,34 @@ export function createPlanStage(deps: StageDeps): (input: unknown) => Promise<Pl
     const byPartition = filesByTimePartition(refs, g);
     const { candidates, open } = planCandidates(pipeline, byPartition, request);
     const published = { compacted: new Map<string, string>(), aggregate: new Map<string, string>() };
-    const reads: Promise<void>[] = [];
-    const digestOf = (key: string, into: Map<string, string>, id: string) =>
-      reads.push(
-        limit(async () => {
-          const m = await readJson<Manifest>(store, key);
-          if (m) into.set(id, m.inputDigest);
-        }),
-      );
+    const owners: { table: string; owner: string; into: Map<string, string>; id: string }[] = [];
     for (const tp of candidates) {
       for (const path of new Set((byPartition.get(tp) ?? []).map((f) => f.partition))) {
-        digestOf(manifestKey(pipeline.sink.table, path), published.compacted, path);
+        owners.push({ table: pipeline.sink.table, owner: path, into: published.compacted, id: path });
       }
       for (const agg of pipeline.aggregations?.tables ?? []) {
-        digestOf(manifestKey(agg.table, tp), published.aggregate, `${agg.table}/${tp}`);
+        owners.push({ table: agg.table, owner: tp, into: published.aggregate, id: `${agg.table}/${tp}` });
       }
     }
-    await Promise.all(reads);
+    let iceberg: PlanDocument["iceberg"];
+    if (pipeline.sink.tableFormat === "iceberg") {
+      // The tables' live files say what is published: exactly what readers see.
+      const prepared = await prepareTables(deps);
+      iceberg = prepared.refs;
+      for (const o of owners) {
+        const version = prepared.published.get(o.table)?.get(ownerTag(o.table, o.owner));
+        if (version?.digests.size === 1) o.into.set(o.id, [...version.digests][0]!);
+      }
+    } else {
+      await Promise.all(
+        owners.map((o) =>
+          limit(async () => {
+            const m = await readJson<Manifest>(store, manifestKey(o.table, o.owner));
+            if (m) o.into.set(o.id, m.inputDigest);
+          }),
+        ),
+      );
+    }
     const body = planRun(pipeline, byPartition, candidates, published, request);
     const stats = {
       commits,
@@ -104,6 +117,9 @@ export function createPlanStage(deps: StageDeps): (input: unknown) => Promise<Pl
       tasks: body.tasks,
       files: body.files,
       stats,
+      ...(iceberg
+        ? { iceberg, base: Object.fromEntries([...published.compacted, ...published.aggregate]) }
+        : {}),
     };
     await writeJson(store, planKey, doc);
     return {

@@ -1,5 +1,6 @@
 import type { PlanDocument, PlanStats } from "../../core/stages/plan.ts";
 import type { CompactOutput, PartitionResult, StageTiming } from "../../core/stages/stage-io.ts";
+import type { TablePublish } from "./publish-iceberg.ts";
 
 /** Per-stage totals of one run: what operators (and the HTML report) look at first. */
 export interface RunRecord {
@@ -18,12 +19,16 @@ export interface RunRecord {
         { windows: number; rows: number; late: number; files: number; bytes: number }
       >;
     };
-    readonly publish: {
-      readonly writtenBack: Readonly<Record<string, number>>;
-      readonly timing: StageTiming;
-    };
+    readonly publish: PublishTotals;
   };
   readonly partitions: readonly PartitionResult[];
+}
+
+interface PublishTotals {
+  readonly writtenBack: Readonly<Record<string, number>>;
+  /** The snapshot each Iceberg table got (none for Hive-layout tables). */
+  readonly tables: readonly TablePublish[];
+  readonly timing: StageTiming;
 }
 
 /** Stage time summed over partitions (work done) and the slowest partition (what bounds the Map). */
@@ -37,7 +42,7 @@ export function runRecord(
   plan: PlanDocument,
   state: { readonly timing?: unknown },
   results: readonly PartitionResult[],
-  publish: { readonly writtenBack: Readonly<Record<string, number>>; readonly timing: StageTiming },
+  publish: PublishTotals,
 ): RunRecord {
   const compacts = results.flatMap((r) => (r.compact ? [r.compact] : []));
   const aggregates = results.flatMap((r) => (r.aggregate ? [r.aggregate] : []));

@@ -1,3 +1,4 @@
+import type { TableCatalog } from "../../catalog/table-catalog.ts";
 import type { Pipeline } from "../../core/pipeline/types.ts";
 import { PlanMissingError } from "../../core/stages/errors.ts";
 import type { PlanDocument } from "../../core/stages/plan.ts";
@@ -13,7 +14,16 @@ export interface StageDeps {
   readonly concurrency?: number;
   /** Write-back sink per topic (publish); absent: aggregate rows are not written back. */
   readonly writeBack?: (topic: string) => WriteBackSink;
+  /**
+   * Where the Iceberg tables are registered: Glue's Iceberg REST endpoint or S3 Tables in AWS,
+   * a REST server in tests; absent: the storage catalog in the lake itself (laptop default).
+   */
+  readonly catalog?: TableCatalog;
+  /** The catalog namespace (Glue database) of the pipeline's tables; defaults to "lakestream". */
+  readonly namespace?: string;
 }
+
+export const DEFAULT_NAMESPACE = "lakestream";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

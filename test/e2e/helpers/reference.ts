@@ -65,11 +65,11 @@ const GOLD = {
     SELECT epoch_ms(window_start) AS ws, type, geo_country AS country, events, users,
            CAST(revenue AS VARCHAR) AS revenue, round(avg_amount, 6) AS avg_amount,
            CAST(min_amount AS VARCHAR) AS min_amount, CAST(max_amount AS VARCHAR) AS max_amount
-    FROM read_parquet(${sqlString(`${lake}/published/clickstream_by_type_15m/**/*.parquet`)})`,
+    FROM ${icebergTable(lake, "clickstream_by_type_15m")}`,
   activeUsers: (lake: string) => `
     SELECT epoch_ms(window_start) AS ws, is_mobile, events, users, epoch_ms(first_seen) AS first_seen,
            epoch_ms(last_seen) AS last_seen
-    FROM read_parquet(${sqlString(`${lake}/published/clickstream_active_users_1h/**/*.parquet`)})`,
+    FROM ${icebergTable(lake, "clickstream_active_users_1h")}`,
 };
 
 export interface Comparison {
@@ -80,12 +80,20 @@ export interface Comparison {
   readonly extra: number;
 }
 
+/** An Iceberg table of the lake as DuckDB's iceberg extension reads it, by path (storage catalog). */
+export function icebergTable(lake: string, table: string): string {
+  return `iceberg_scan(${sqlString(`${lake}/warehouse/lakestream/${table}`)})`;
+}
+
 async function compare(expected: string, actual: string): Promise<Comparison> {
-  const [row] = await queryDuckDb(`
+  const [row] = await queryDuckDb(
+    `
     WITH e AS (${expected}), a AS (${actual})
     SELECT (SELECT count(*) FROM e) AS expected, (SELECT count(*) FROM a) AS actual,
            (SELECT count(*) FROM (SELECT * FROM e EXCEPT ALL SELECT * FROM a)) AS missing,
-           (SELECT count(*) FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM e)) AS extra`);
+           (SELECT count(*) FROM (SELECT * FROM a EXCEPT ALL SELECT * FROM e)) AS extra`,
+    { iceberg: true },
+  );
   return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)])) as unknown as Comparison;
 }
 
@@ -99,9 +107,10 @@ export async function compareGold(lake: string, input: string) {
 
 /** The compacted table against the input: each source offset exactly once, and no other. */
 export async function compareCompacted(lake: string, input: string) {
-  const table = `read_parquet(${sqlString(`${lake}/published/clickstream_events/**/*.parquet`)}, hive_partitioning = true)`;
+  const table = icebergTable(lake, "clickstream_events");
   const [dupes] = await queryDuckDb(
     `SELECT count(*) - count(DISTINCT (_topic, _partition, _offset)) AS n FROM ${table}`,
+    { iceberg: true },
   );
   const offsets = await compare(
     `SELECT k_topic, k_partition, k_offset FROM (${SOURCE(input)})`,

@@ -1,0 +1,101 @@
+import { ensureTable } from "../../catalog/ensure-table.ts";
+import { readLiveState } from "../../catalog/live-files.ts";
+import { StorageCatalog, WAREHOUSE_PREFIX } from "../../catalog/storage-catalog.ts";
+import type { TableCatalog, TableIdentifier } from "../../catalog/table-catalog.ts";
+import { PARQUET_CREATED_BY } from "../../core/encode/parquet.ts";
+import {
+  eventsTableColumns,
+  eventsTablePartitioning,
+  goldTablePartitioning,
+  type PublishedVersion,
+  publishedVersions,
+} from "../../core/iceberg/lakestream-tables.ts";
+import type { PartitionSource } from "../../core/iceberg/partition.ts";
+import { currentSchema, defaultSpec } from "../../core/iceberg/table-metadata.ts";
+import type { Pipeline } from "../../core/pipeline/types.ts";
+import type { TableSchema } from "../../core/schema.ts";
+import { compileAggregation } from "../../core/stages/aggregate.ts";
+import type { IcebergTableRef } from "../../core/stages/plan.ts";
+import { locationOfKey } from "../../storage/locations.ts";
+import { DEFAULT_NAMESPACE, type StageDeps } from "./stage-deps.ts";
+
+/** One Iceberg table of a pipeline: the events table or a gold table. */
+export interface PipelineTable {
+  readonly kind: "compacted" | "aggregate";
+  readonly id: TableIdentifier;
+  readonly columns: TableSchema;
+  readonly partitioning: readonly PartitionSource[];
+}
+
+/** The pipeline's Iceberg tables (none when it publishes Hive-layout tables). */
+export function pipelineTables(deps: StageDeps): PipelineTable[] {
+  const { pipeline } = deps;
+  if (pipeline.sink.tableFormat !== "iceberg") return [];
+  const namespace = deps.namespace ?? DEFAULT_NAMESPACE;
+  return [
+    {
+      kind: "compacted",
+      id: { namespace, name: pipeline.sink.table },
+      columns: eventsTableColumns(pipeline),
+      partitioning: eventsTablePartitioning(pipeline),
+    },
+    ...(pipeline.aggregations?.tables ?? []).map((agg) => ({
+      kind: "aggregate" as const,
+      id: { namespace, name: agg.table },
+      columns: compileAggregation(pipeline, agg).schema,
+      partitioning: goldTablePartitioning(pipeline, agg),
+    })),
+  ];
+}
+
+export function catalogOf(deps: StageDeps): TableCatalog {
+  return deps.catalog ?? new StorageCatalog(deps.store);
+}
+
+/** `<lake>/warehouse/<namespace>/<table>`: tables live in the lake whatever catalog registers them. */
+export function tableLocation(deps: StageDeps, id: TableIdentifier): string {
+  return locationOfKey(deps.store, `${WAREHOUSE_PREFIX}${id.namespace}/${id.name}`);
+}
+
+export interface PreparedTables {
+  readonly refs: Record<string, IcebergTableRef>;
+  /** Live lakestream versions per table, by owner tag. */
+  readonly published: Map<string, Map<string, PublishedVersion>>;
+}
+
+/**
+ * Creates the pipeline's tables on first use and evolves their schemas (failing with the column
+ * named when the change is incompatible), then reads which versions each one publishes now.
+ */
+export async function prepareTables(deps: StageDeps): Promise<PreparedTables> {
+  const catalog = catalogOf(deps);
+  const refs: Record<string, IcebergTableRef> = {};
+  const published = new Map<string, Map<string, PublishedVersion>>();
+  for (const t of pipelineTables(deps)) {
+    const table = await ensureTable(catalog, t.id, {
+      columns: t.columns,
+      partitioning: t.partitioning,
+      location: tableLocation(deps, t.id),
+      properties: tableProperties(deps.pipeline),
+    });
+    refs[t.id.name] = {
+      location: table.metadata.location,
+      schema: currentSchema(table.metadata),
+      spec: defaultSpec(table.metadata),
+    };
+    const live = await readLiveState(deps.store, table.metadata, deps.concurrency ?? 8);
+    published.set(t.id.name, publishedVersions(live.files));
+  }
+  return { refs, published };
+}
+
+/** What engines read from the table's properties: the file format and codec, and who writes it. */
+function tableProperties(pipeline: Pipeline): Record<string, string> {
+  return {
+    "format-version": "2",
+    "write.format.default": "parquet",
+    "write.parquet.compression-codec": pipeline.sink.compression,
+    "lakestream.pipeline": pipeline.name,
+    "lakestream.writer": PARQUET_CREATED_BY,
+  };
+}

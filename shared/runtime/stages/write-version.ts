@@ -1,0 +1,121 @@
+import pLimit from "p-limit";
+import { encodeDataFile } from "../../core/iceberg/data-file.ts";
+import { dataFileName, ownerTag } from "../../core/iceberg/lakestream-tables.ts";
+import { partitionPath, sourcePath, transformValue } from "../../core/iceberg/partition.ts";
+import { fieldAtPath } from "../../core/iceberg/schema.ts";
+import type { DataFile, PartitionValue } from "../../core/iceberg/types.ts";
+import type { TableSchema } from "../../core/schema.ts";
+import { splitEvenly } from "../../core/stages/manifest.ts";
+import type { PlanDocument } from "../../core/stages/plan.ts";
+import {
+  type StagedVersion,
+  serializeStagedVersion,
+  stagedVersionKey,
+} from "../../core/stages/staged-version.ts";
+import { keyOfLocation } from "../../storage/locations.ts";
+import type { StageDeps } from "./stage-deps.ts";
+
+export interface VersionRequest extends Omit<StagedVersion, "format" | "tag" | "files" | "rows" | "bytes"> {
+  /** The columns written (the table's, in lakestream's terms). */
+  readonly schema: TableSchema;
+  /** Rows in storage form, already in their published order. */
+  readonly rows: readonly Readonly<Record<string, unknown>>[];
+  /** How many files a single-partition version is cut into (size / target). */
+  readonly fileCount: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes a version of one owner of an Iceberg table: its rows grouped by the table's partition
+ * tuple, each group cut into files named by owner, input digest and content (so a rerun on the
+ * same input writes the very same keys, `ifAbsent`), then the staged document publish commits
+ * from. Nothing here is visible to readers: only publish's snapshot makes it so.
+ */
+export async function writeVersion(
+  deps: StageDeps,
+  plan: PlanDocument,
+  req: VersionRequest,
+): Promise<StagedVersion> {
+  const ref = plan.iceberg?.[req.table];
+  if (!ref) throw new Error(`the plan of run ${plan.runId} pins no Iceberg table ${req.table}`);
+  const tag = ownerTag(req.table, req.owner);
+  const fields = ref.spec.fields.map((f) => {
+    const path = sourcePath(ref.schema, f);
+    const type = fieldAtPath(ref.schema, path)!.type as string;
+    const read = (row: Readonly<Record<string, unknown>>) =>
+      path
+        .split(".")
+        .reduce<unknown>(
+          (v, k) => (v === null || v === undefined ? v : (v as Record<string, unknown>)[k]),
+          row,
+        );
+    return { name: f.name, transform: f.transform, read, type };
+  });
+  const groups = new Map<
+    string,
+    { partition: Record<string, PartitionValue>; rows: Readonly<Record<string, unknown>>[] }
+  >();
+  for (const row of req.rows) {
+    const partition: Record<string, PartitionValue> = {};
+    for (const f of fields) partition[f.name] = transformValue(f.transform, f.read(row), f.type);
+    const key = partitionPath(ref.spec, partition);
+    let g = groups.get(key);
+    if (!g) {
+      g = { partition, rows: [] };
+      groups.set(key, g);
+    }
+    g.rows.push(row);
+  }
+  const chunks = [...groups]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([path, g]) =>
+      splitEvenly(g.rows, groups.size === 1 ? req.fileCount : 1).map((rows) => ({
+        path,
+        partition: g.partition,
+        rows,
+      })),
+    );
+  const names = Object.keys(req.schema);
+  const limit = pLimit(deps.concurrency ?? 8);
+  const files: DataFile[] = await Promise.all(
+    chunks.map((chunk, index) =>
+      limit(async () => {
+        const columns: Record<string, unknown[]> = {};
+        for (const name of names) columns[name] = chunk.rows.map((r) => r[name] ?? null);
+        // The file's bytes decide its name, so encode against a placeholder and name it after.
+        const encoded = encodeDataFile({
+          location: "",
+          schema: req.schema,
+          columns,
+          rowCount: chunk.rows.length,
+          table: ref.schema,
+          partition: chunk.partition,
+          compression: deps.pipeline.sink.compression,
+          metadata: { "lakestream.table": req.table },
+        });
+        const location = `${ref.location}/data/${chunk.path}/${dataFileName(tag, req.digest, index, encoded.bytes)}`;
+        await deps.store.put(keyOfLocation(deps.store, location), encoded.bytes, {
+          ifAbsent: true,
+          contentType: "application/vnd.apache.parquet",
+        });
+        return { ...encoded.dataFile, filePath: location };
+      }),
+    ),
+  );
+  const { schema: _s, rows, fileCount: _f, ...meta } = req;
+  const staged: StagedVersion = {
+    format: "lakestream-staged/1",
+    ...meta,
+    tag,
+    rows: rows.length,
+    bytes: files.reduce((n, f) => n + f.fileSizeInBytes, 0),
+    files,
+  };
+  await deps.store.put(
+    stagedVersionKey(deps.pipeline.name, plan.runId, req.table, tag),
+    encoder.encode(serializeStagedVersion(staged)),
+    { contentType: "application/json" },
+  );
+  return staged;
+}
