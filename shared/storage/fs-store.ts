@@ -93,7 +93,8 @@ export class FsObjectStore implements ObjectStore {
       const key = relative(this.root, path).split(sep).join("/");
       if (!key.startsWith(prefix)) continue;
       try {
-        found.push({ key, size: (await stat(path)).size });
+        const info = await stat(path);
+        found.push({ key, size: info.size, lastModified: info.mtimeMs });
       } catch (error) {
         // Deleted between readdir and stat: it is simply not there any more.
         if (!isMissing(error)) throw fsError(key, "list", error);

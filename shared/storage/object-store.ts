@@ -21,6 +21,8 @@ export interface PutResult {
 export interface ObjectInfo {
   readonly key: string;
   readonly size: number;
+  /** Last write, epoch millis: maintenance leaves files younger than its safety age alone. */
+  readonly lastModified: number;
 }
 
 export interface ObjectStore {

@@ -120,7 +120,11 @@ export class S3ObjectStore implements ObjectStore {
         );
         for (const object of page.Contents ?? []) {
           if (object.Key === undefined) continue;
-          found.push({ key: object.Key.slice(this.#prefix.length), size: object.Size ?? 0 });
+          found.push({
+            key: object.Key.slice(this.#prefix.length),
+            size: object.Size ?? 0,
+            lastModified: object.LastModified?.getTime() ?? 0,
+          });
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token !== undefined);

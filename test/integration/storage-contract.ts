@@ -45,13 +45,21 @@ export function describeObjectStoreContract(name: string, makeStore: MakeStore):
       body.set(randomBytes(1024), 2048);
       expect(await store.put("t/dt=2026-11-23/part.bin", body)).toEqual({ written: true });
       expect(await store.get("t/dt=2026-11-23/part.bin")).toEqual(body);
-      expect(await store.list("t/")).toEqual([{ key: "t/dt=2026-11-23/part.bin", size: 4096 }]);
+      expect(await store.list("t/")).toMatchObject([{ key: "t/dt=2026-11-23/part.bin", size: 4096 }]);
+    });
+
+    it("lists when each object was last written, so maintenance can spare young files", async () => {
+      const before = Date.now() - 2_000;
+      await store.put("m/one", bytes(1));
+      const [info] = await store.list("m/");
+      expect(info!.lastModified).toBeGreaterThanOrEqual(before);
+      expect(info!.lastModified).toBeLessThanOrEqual(Date.now() + 2_000);
     });
 
     it("stores an empty object", async () => {
       await store.put("empty", new Uint8Array(0));
       expect(await store.get("empty")).toEqual(new Uint8Array(0));
-      expect(await store.list("")).toEqual([{ key: "empty", size: 0 }]);
+      expect(await store.list("")).toMatchObject([{ key: "empty", size: 0 }]);
     });
 
     it("replaces an object on a plain put", async () => {
@@ -64,7 +72,7 @@ export function describeObjectStoreContract(name: string, makeStore: MakeStore):
       expect(await store.put("a/b.parquet", bytes(1, 2, 3), { ifAbsent: true })).toEqual({ written: true });
       expect(await store.put("a/b.parquet", bytes(7, 7), { ifAbsent: true })).toEqual({ written: false });
       expect(await store.get("a/b.parquet")).toEqual(bytes(1, 2, 3));
-      expect(await store.list("a/")).toEqual([{ key: "a/b.parquet", size: 3 }]);
+      expect(await store.list("a/")).toMatchObject([{ key: "a/b.parquet", size: 3 }]);
     });
 
     it("lets exactly one of several concurrent ifAbsent puts win, and keeps the winner's bytes", async () => {
@@ -105,7 +113,7 @@ export function describeObjectStoreContract(name: string, makeStore: MakeStore):
       ]);
       expect((await store.list("t")).map((o) => o.key)).toHaveLength(5);
       expect(await store.list("t/dt=2026-11-24/")).toEqual([]);
-      expect(await store.list("tx/")).toEqual([{ key: "tx/other", size: 8 }]);
+      expect(await store.list("tx/")).toMatchObject([{ key: "tx/other", size: 8 }]);
     });
 
     it(`lists all of ${MANY_KEYS} keys, past one S3 page, in order`, async () => {
@@ -128,7 +136,7 @@ export function describeObjectStoreContract(name: string, makeStore: MakeStore):
       expect(await store.get("d/x/y")).toBeUndefined();
       await expect(store.delete("d/x/y")).resolves.toBeUndefined();
       await expect(store.delete("never/was/here")).resolves.toBeUndefined();
-      expect(await store.list("d/")).toEqual([{ key: "d/keep", size: 1 }]);
+      expect(await store.list("d/")).toMatchObject([{ key: "d/keep", size: 1 }]);
       expect(await store.put("d/x/y", bytes(3), { ifAbsent: true })).toEqual({ written: true });
       expect(await store.get("d/x/y")).toEqual(bytes(3));
     });
@@ -153,7 +161,7 @@ export function describeObjectStoreContract(name: string, makeStore: MakeStore):
       const back = await store.get("big/object.parquet");
       expect(back?.byteLength).toBe(LARGE_BODY);
       expect(Buffer.compare(Buffer.from(back!), body)).toBe(0);
-      expect(await store.list("big/")).toEqual([{ key: "big/object.parquet", size: LARGE_BODY }]);
+      expect(await store.list("big/")).toMatchObject([{ key: "big/object.parquet", size: LARGE_BODY }]);
     });
   });
 }

@@ -30,7 +30,10 @@ describe("schema evolution without rewriting files", () => {
   it("adds a nullable column and a struct field with fresh ids, keeping every old id", () => {
     const out = evolve({
       ...v1,
-      geo: { type: "struct", fields: { country: { type: "string" }, city: { type: "string", nullable: true } } },
+      geo: {
+        type: "struct",
+        fields: { country: { type: "string" }, city: { type: "string", nullable: true } },
+      },
       referrer: { type: "string", nullable: true },
     })!;
     expect(out.schema["schema-id"]).toBe(1);
@@ -43,7 +46,11 @@ describe("schema evolution without rewriting files", () => {
 
   it("widens int to long and decimal precision, and makes a dropped column optional", () => {
     const { id: _gone, ...rest } = v1;
-    const out = evolve({ ...rest, n: { type: "int64" }, amount: { type: "decimal", precision: 18, scale: 2 } })!;
+    const out = evolve({
+      ...rest,
+      n: { type: "int64" },
+      amount: { type: "decimal", precision: 18, scale: 2 },
+    })!;
     const byName = Object.fromEntries(out.schema.fields.map((f) => [f.name, f]));
     expect(byName.n!.type).toBe("long");
     expect(byName.amount!.type).toBe("decimal(18,2)");
@@ -55,7 +62,11 @@ describe("schema evolution without rewriting files", () => {
     ["a narrowed type", { ...v1, score: { type: "int32" } }, "score"],
     ["another decimal scale", { ...v1, amount: { type: "decimal", precision: 10, scale: 3 } }, "amount"],
     ["a struct that became a string", { ...v1, geo: { type: "string" } }, "geo"],
-    ["a list element of another type", { ...v1, tags: { type: "list", items: { type: "int64" } } }, "tags.element"],
+    [
+      "a list element of another type",
+      { ...v1, tags: { type: "list", items: { type: "int64" } } },
+      "tags.element",
+    ],
   ] as [string, TableSchema, string][])("refuses %s, naming the column", (_what, desired, column) => {
     expect(() => evolve(desired)).toThrow(SchemaEvolutionError);
     try {

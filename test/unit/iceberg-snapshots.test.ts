@@ -78,7 +78,10 @@ describe("Iceberg snapshots", () => {
     const p = await t.commit([file("a")], []);
     const manifest = p.files.find((f) => f.location.endsWith("-m0.avro"))!;
     const { metadata, records } = await decodeAvroFile(manifest.bytes);
-    expect(JSON.parse(metadata["avro.schema"] ?? "{}").fields[0]).toMatchObject({ name: "status", "field-id": 0 });
+    expect(JSON.parse(metadata["avro.schema"] ?? "{}").fields[0]).toMatchObject({
+      name: "status",
+      "field-id": 0,
+    });
     expect(JSON.parse(metadata["partition-spec"] ?? "[]")).toEqual(spec.fields);
     expect(metadata).toMatchObject({ "format-version": "2", content: "data", "partition-spec-id": "0" });
     expect(records).toHaveLength(1);
@@ -100,7 +103,11 @@ describe("Iceberg snapshots", () => {
       "total-data-files": "3",
       "lakestream.run-id": "r3",
     });
-    expect(p.requirements).toContainEqual({ type: "assert-ref-snapshot-id", ref: "main", "snapshot-id": 2n ** 62n + 2n });
+    expect(p.requirements).toContainEqual({
+      type: "assert-ref-snapshot-id",
+      ref: "main",
+      "snapshot-id": 2n ** 62n + 2n,
+    });
     const { manifests, paths } = await t.live();
     expect(paths).toEqual(["a2", "b", "c"].map((n) => `mem://t/data/${n}.parquet`));
     // The manifest that held c was not touched; the one that held a and b was rewritten.

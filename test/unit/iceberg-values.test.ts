@@ -30,7 +30,9 @@ describe("single-value serialization (spec Appendix D)", () => {
   it("writes little-endian ints and longs, microsecond timestamps and big-endian decimals", () => {
     expect([...serializeValue("int", 1)]).toEqual([1, 0, 0, 0]);
     expect([...serializeValue("long", 256n)]).toEqual([0, 1, 0, 0, 0, 0, 0, 0]);
-    expect(deserializeValue("timestamptz", serializeValue("timestamptz", 1_700_000_000_123))).toBe(1_700_000_000_123);
+    expect(deserializeValue("timestamptz", serializeValue("timestamptz", 1_700_000_000_123))).toBe(
+      1_700_000_000_123,
+    );
     expect([...serializeValue("decimal(12,2)", 1234n)]).toEqual([0x04, 0xd2]);
     expect([...serializeValue("decimal(12,2)", -1n)]).toEqual([0xff]);
     expect([...serializeValue("decimal(12,2)", 128n)]).toEqual([0x00, 0x80]);
@@ -96,7 +98,11 @@ describe("file metrics engines prune with", () => {
 
   it("truncates string bounds to 16 code points, the upper one raised so it still bounds", () => {
     const long = "abcdefghijklmnopqrstuvwxyz";
-    const m = fileMetrics({ s: { type: "string" } }, { s: [long] }, newIcebergSchema({ s: { type: "string" } }));
+    const m = fileMetrics(
+      { s: { type: "string" } },
+      { s: [long] },
+      newIcebergSchema({ s: { type: "string" } }),
+    );
     expect(deserializeValue("string", m.lowerBounds.get(1)!)).toBe("abcdefghijklmnop");
     expect(deserializeValue("string", m.upperBounds.get(1)!)).toBe("abcdefghijklmnoq");
   });
