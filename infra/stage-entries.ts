@@ -9,7 +9,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
 
 /** Every stage with a Lambda handler, in pipeline order. */
-export const ALL_STAGES = ["ingest", "plan", "compact", "aggregate", "publish"] as const;
+export const ALL_STAGES = ["ingest", "plan", "compact", "aggregate", "publish", "maintain"] as const;
 export type Stage = (typeof ALL_STAGES)[number];
 
 /**

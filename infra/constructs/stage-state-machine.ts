@@ -9,7 +9,7 @@ import { type LakeBucket, RUN_FAILURE_PREFIX } from "./lake-bucket.ts";
 import { chainOf, withRetries } from "./task-retries.ts";
 
 /** The later stages, in run order. */
-export const LATER_STAGES = ["plan", "compact", "aggregate", "publish"] as const;
+export const LATER_STAGES = ["plan", "compact", "aggregate", "publish", "maintain"] as const;
 export type LaterStage = (typeof LATER_STAGES)[number];
 
 /**
@@ -21,6 +21,7 @@ export const STATE_NAMES = {
   compact: "Compact",
   aggregate: "Aggregate",
   publish: "Publish",
+  maintain: "Maintain",
   recordFailure: "RecordFailure",
   forEachPartition: "ForEachPartition",
   succeeded: "Succeeded",
@@ -41,7 +42,7 @@ export interface StageStateMachineProps {
 
 /**
  * The run of one pipeline window, in JSONPath (the local runner ignores JSONata):
- * Plan → ForEachPartition(Compact → Aggregate) → Publish → Succeeded, and from any step
+ * Plan → ForEachPartition(Compact → Aggregate) → Publish → Maintain → Succeeded, and from any step
  * RecordFailure (a JSON document per failed run in the lake) → Failed.
  *
  * Plan returns `{ runId, partitions: [...] }`; each Map item gets `{ pipeline, runId, partition }`.
@@ -100,6 +101,7 @@ export class StageStateMachine extends Construct {
       steps.push(map);
     }
     if (stages.publish) steps.push(lambdaTask(this, "publish", stages.publish, "$.published"));
+    if (stages.maintain) steps.push(lambdaTask(this, "maintain", stages.maintain, "$.maintained"));
     if (steps.length === 0) throw new Error("StageStateMachine needs at least one stage function");
     for (const step of steps) step.addCatch(recordFailure, { resultPath: "$.error" });
 

@@ -32,7 +32,7 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
 
   describe("Lambda functions", () => {
     it("run Node 24 on ARM64 with the ESM bundle, Powertools settings and a log group with retention", () => {
-      orders.resourcePropertiesCountIs("AWS::Lambda::Function", { Runtime: "nodejs24.x" }, 5);
+      orders.resourcePropertiesCountIs("AWS::Lambda::Function", { Runtime: "nodejs24.x" }, 6);
       orders.hasResourceProperties("AWS::Lambda::Function", {
         Runtime: "nodejs24.x",
         Architectures: ["arm64"],
@@ -53,7 +53,7 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
         },
         Tags: Match.arrayWith([{ Key: "lakestream:stage", Value: "ingest" }]),
       });
-      orders.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 30 }, 6);
+      orders.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 30 }, 7);
     });
 
     it("get roles without AWS managed log policies; only MSK's required policy is attached", () => {

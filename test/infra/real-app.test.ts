@@ -67,7 +67,9 @@ describe("the registry's app, bundled", () => {
 
   it("creates a function (and chains a state machine) only for stage handlers that exist on disk, each bundle small", () => {
     const entries = stageEntries();
-    const later = (["plan", "compact", "aggregate", "publish"] as const).filter((s) => entries[s]);
+    const later = (["plan", "compact", "aggregate", "publish", "maintain"] as const).filter(
+      (s) => entries[s],
+    );
     for (const stack of Object.values(synth.built.pipelines)) {
       const template = synth.template(stack);
       template.resourcePropertiesCountIs(

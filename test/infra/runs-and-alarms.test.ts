@@ -155,9 +155,9 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
           AlarmActions: topic,
         });
       }
-      // Errors and throttles for each of the five functions, plus the four above.
-      orders.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "Errors" }, 5);
-      orders.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "Throttles" }, 5);
+      // Errors and throttles for each of the six functions, plus the four above.
+      orders.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "Errors" }, 6);
+      orders.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "Throttles" }, 6);
       orders.resourcePropertiesCountIs(
         "AWS::CloudWatch::Dashboard",
         { DashboardName: "Lakestream-orders" },

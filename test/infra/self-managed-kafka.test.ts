@@ -155,7 +155,7 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
       });
       orders.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
       orders.hasResource("AWS::S3::Bucket", { DeletionPolicy: "Delete" });
-      orders.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 7 }, 6);
+      orders.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 7 }, 7);
     });
 
     it("log runs at ERROR level by choice, which cdk-nag accepts only with the acknowledgement", () => {

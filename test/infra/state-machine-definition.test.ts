@@ -47,7 +47,7 @@ describe("synthesized definition", () => {
     }
   });
 
-  it("chains Plan → ForEachPartition(Compact → Aggregate) → Publish → Succeeded, failures → RecordFailure → Failed", () => {
+  it("chains Plan → ForEachPartition(Compact → Aggregate) → Publish → Maintain → Succeeded, failures → RecordFailure → Failed", () => {
     expect(full.StartAt).toBe("Plan");
     expect(states(full).Plan!.Next).toBe("ForEachPartition");
     expect(states(full).ForEachPartition).toMatchObject({
@@ -57,12 +57,13 @@ describe("synthesized definition", () => {
     });
     expect(inner(full).StartAt).toBe("Compact");
     expect(inner(full).States.Compact!.Next).toBe("Aggregate");
-    expect(states(full).Publish!.Next).toBe("Succeeded");
+    expect(states(full).Publish!.Next).toBe("Maintain");
+    expect(states(full).Maintain!.Next).toBe("Succeeded");
     expect(states(full).RecordFailure!.Next).toBe("Failed");
     expect(Object.keys(states(full)).sort()).toEqual(
-      ["Failed", "ForEachPartition", "Plan", "Publish", "RecordFailure", "Succeeded"].sort(),
+      ["Failed", "ForEachPartition", "Plan", "Publish", "Maintain", "RecordFailure", "Succeeded"].sort(),
     );
-    for (const name of ["Plan", "ForEachPartition", "Publish"]) {
+    for (const name of ["Plan", "ForEachPartition", "Publish", "Maintain"]) {
       expect(states(full)[name]!.Catch).toEqual([
         { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
       ]);
@@ -128,6 +129,10 @@ describe("the same definition run by aws-local-stepfunctions with local handlers
       calls.push("publish");
       return { published: partitions.length };
     },
+    Maintain: () => {
+      calls.push("maintain");
+      return { tables: [] };
+    },
     RecordFailure: (input: JSONValue) => {
       calls.push(`recordFailure:${(input as { Key: string }).Key}`);
       return { ETag: "x" };
@@ -137,7 +142,7 @@ describe("the same definition run by aws-local-stepfunctions with local handlers
     Execution: { Id: "arn:aws:states:us-east-1:123456789012:execution:x:run-1", Name: "run-1" },
   };
 
-  it("runs plan, then compact and aggregate per partition, then publish", async () => {
+  it("runs plan, then compact and aggregate per partition, then publish, then maintain", async () => {
     const calls: string[] = [];
     const run = new StateMachine(full as unknown as StateMachineDefinition).run(
       { pipeline: "orders", trigger: "schedule", scheduledTime: "2026-11-23T08:15:00Z" },
@@ -149,7 +154,7 @@ describe("the same definition run by aws-local-stepfunctions with local handlers
     };
     expect(calls.filter((c) => c === "compact")).toHaveLength(2);
     expect(calls[0]).toBe("plan");
-    expect(calls.at(-1)).toBe("publish");
+    expect(calls.slice(-2)).toEqual(["publish", "maintain"]);
     expect(output.results.map((r) => r.partition)).toEqual(partitions);
     expect(output.results[0]!.pipeline).toBe("orders");
   });

@@ -27,6 +27,11 @@ export interface SnapshotChange {
   readonly summary: Readonly<Record<string, string>>;
   /** "replace" when the rows stay the same (a rewrite), else append/overwrite by what changes. */
   readonly rewrite?: boolean;
+  /**
+   * Merge every data manifest into one per partition spec (maintenance): the same live files,
+   * EXISTING with their sequence numbers, in fewer manifests for planners to open.
+   */
+  readonly mergeManifests?: boolean;
 }
 
 export interface ProducedSnapshot {
@@ -109,12 +114,14 @@ export async function produceSnapshot(
     await writeManifest(added, spec["spec-id"], n++);
   }
   const removed: DataFile[] = [];
+  const merged = new Map<number, ManifestEntry[]>();
   for (const m of parent) {
     const hit =
       m.file.content === 0 &&
-      m.entries.some(
-        (e) => e.status !== ManifestEntryStatus.DELETED && change.remove.has(e.dataFile.filePath),
-      );
+      (change.mergeManifests ||
+        m.entries.some(
+          (e) => e.status !== ManifestEntryStatus.DELETED && change.remove.has(e.dataFile.filePath),
+        ));
     if (!hit) {
       manifests.push(m.file);
       continue;
@@ -130,7 +137,12 @@ export async function produceSnapshot(
         ...(gone ? { snapshotId: ids.snapshotId } : {}),
       });
     }
-    await writeManifest(rewritten, m.file.partitionSpecId, n++);
+    if (!change.mergeManifests) await writeManifest(rewritten, m.file.partitionSpecId, n++);
+    else merged.set(m.file.partitionSpecId, [...(merged.get(m.file.partitionSpecId) ?? []), ...rewritten]);
+  }
+  for (const [specId, entries] of [...merged].sort(([a], [b]) => a - b)) {
+    const live = entries.filter((e) => e.status !== ManifestEntryStatus.DELETED);
+    if (live.length > 0) await writeManifest(live, specId, n++);
   }
 
   const operation: SnapshotOperation =
@@ -168,6 +180,13 @@ export async function produceSnapshot(
     "total-delete-files": parentTotals?.["total-delete-files"] ?? "0",
     "total-position-deletes": parentTotals?.["total-position-deletes"] ?? "0",
     "total-equality-deletes": parentTotals?.["total-equality-deletes"] ?? "0",
+    ...(change.mergeManifests
+      ? {
+          "manifests-created": String(n),
+          "manifests-replaced": String(parent.filter((m) => m.file.content === 0).length),
+          "manifests-kept": String(parent.filter((m) => m.file.content !== 0).length),
+        }
+      : {}),
     ...change.summary,
   };
 

@@ -111,6 +111,16 @@ export const publishInputSchema = z.looseObject({
   results: z._default(z.array(z.looseObject({ partition: z.string() })), []),
 });
 
+/**
+ * Maintain gets the run state (it runs after Publish); an operator may start it alone with just
+ * the pipeline, and override the pipeline's maintenance settings for that run.
+ */
+export const maintainInputSchema = z.looseObject({
+  pipeline: z.string().check(z.minLength(1)),
+  snapshotRetentionHours: z.optional(z.number().check(z.minimum(0))),
+  orphanFileAgeHours: z.optional(z.number().check(z.minimum(0))),
+});
+
 /** Parses a stage payload; a wrong shape is a StageInputError naming the path (not retried usefully). */
 export function parseStageInput<S extends z.ZodMiniType>(
   stage: string,

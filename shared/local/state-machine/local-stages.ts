@@ -1,5 +1,6 @@
 import { createAggregateStage } from "../../runtime/stages/aggregate.ts";
 import { createCompactStage } from "../../runtime/stages/compact.ts";
+import { createMaintainStage } from "../../runtime/stages/maintain.ts";
 import { createPlanStage } from "../../runtime/stages/plan.ts";
 import { createPublishStage } from "../../runtime/stages/publish.ts";
 import type { StageDeps } from "../../runtime/stages/stage-deps.ts";
@@ -21,6 +22,7 @@ export function localStageHandlers(
     compact: createCompactStage,
     aggregate: createAggregateStage,
     publish: createPublishStage,
+    maintain: (d) => createMaintainStage(d),
   };
   return Object.fromEntries(
     Object.entries(stages).map(([stage, create]) => {

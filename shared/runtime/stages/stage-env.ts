@@ -1,3 +1,4 @@
+import { catalogFromEnv, openCatalog } from "../../catalog/open-catalog.ts";
 import { pipelineByName } from "../../pipelines/index.ts";
 import { openStore } from "../../storage/open-store.ts";
 import type { HandlerEnv } from "../env.ts";
@@ -16,7 +17,9 @@ export function stageEnvDeps(env: HandlerEnv, connection?: KafkaConnection): Sta
   const store = env.LAKE_BUCKET
     ? openStore({ bucket: env.LAKE_BUCKET, ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}) })
     : openStore({ lake: env.LAKE_DIR! });
-  if (!connection) return { pipeline, store };
+  const { config, namespace } = catalogFromEnv(process.env);
+  const catalog = { catalog: openCatalog(config, store), ...(namespace ? { namespace } : {}) };
+  if (!connection) return { pipeline, store, ...catalog };
   const sinks = new Map<string, KafkaWriteBack>();
   const writeBack = (topic: string) => {
     let sink = sinks.get(topic);
@@ -26,5 +29,5 @@ export function stageEnvDeps(env: HandlerEnv, connection?: KafkaConnection): Sta
     }
     return sink;
   };
-  return { pipeline, store, writeBack };
+  return { pipeline, store, writeBack, ...catalog };
 }
