@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../infra/load-config.ts";
 import { type Synthesized, synthesize } from "./helpers/synth.ts";
 
-/** Raw data tiered after 30 and 90 days and expired after 400; stand-in handlers, bundling skipped. */
+/**
+ * Raw data tiered after 30 and 90 days and expired after 400, schedule switched off; stand-in
+ * handlers, bundling skipped.
+ */
 let synth: Synthesized;
 let orders: Template;
 let defaults: Synthesized;
@@ -21,6 +24,7 @@ beforeAll(() => {
           ],
         },
       },
+      stages: { scheduleEnabled: false },
     },
   });
   orders = synth.template(synth.built.pipelines.orders!);
@@ -109,5 +113,12 @@ describe("a recoverable lake", () => {
         expect.objectContaining({ name: "ConfigError", field }),
       );
     }
+  });
+});
+
+describe("with the schedule switched off", () => {
+  it("has no freshness alarm, which would only ever be in alarm", () => {
+    orders.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "ExecutionsSucceeded" }, 0);
+    orders.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", { MetricName: "ExecutionsFailed" }, 1);
   });
 });
