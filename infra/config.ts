@@ -95,6 +95,40 @@ const ingest = z
     },
   );
 
+const rawStorageClass = z.enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR"]);
+
+/** Raw data is the write-ahead log: aging it out limits how far back a backfill can recompute. */
+const rawData = z
+  .strictObject({
+    expireAfterDays: z.int().min(1).optional(),
+    transitions: z
+      .array(z.strictObject({ storageClass: rawStorageClass, afterDays: z.int().min(0) }))
+      .max(4)
+      .default([]),
+  })
+  .superRefine((raw, ctx) => {
+    raw.transitions.forEach((t, i) => {
+      // S3 moves objects to the infrequent-access classes only after 30 days.
+      if ((t.storageClass === "STANDARD_IA" || t.storageClass === "ONEZONE_IA") && t.afterDays < 30) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["transitions", i, "afterDays"],
+          message: `${t.storageClass} needs at least 30 days`,
+        });
+      }
+      if (raw.expireAfterDays !== undefined && t.afterDays >= raw.expireAfterDays) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["transitions", i, "afterDays"],
+          message: "must be less than expireAfterDays",
+        });
+      }
+      if (raw.transitions.findIndex((o) => o.storageClass === t.storageClass) !== i) {
+        ctx.addIssue({ code: "custom", path: ["transitions", i, "storageClass"], message: "appears twice" });
+      }
+    });
+  });
+
 const lake = z.strictObject({
   encryption: z.enum(["s3-managed", "kms"]).default("s3-managed"),
   quarantineExpirationDays: z.int().min(1).default(30),
@@ -102,6 +136,9 @@ const lake = z.strictObject({
   failedBatchExpirationDays: z.int().min(1).default(30),
   abortIncompleteUploadDays: z.int().min(1).default(1),
   accessLogExpirationDays: z.int().min(1).default(90),
+  /** Days an overwritten or deleted object's previous version stays restorable (both buckets). */
+  noncurrentVersionExpirationDays: z.int().min(1).default(30),
+  rawData: rawData.default({ transitions: [] }),
   removalPolicy: z.enum(["retain", "destroy"]).default("retain"),
 });
 
@@ -140,6 +177,11 @@ const observability = z.strictObject({
   alarmEmail: z.email().optional(),
   offsetLagThreshold: z.int().min(1).default(100_000),
   quarantinedThreshold: z.int().min(1).default(1),
+  /**
+   * Hours without a successful run before the freshness alarm fires (published data is then at
+   * least this old); default 3 for hourly pipelines, 26 for daily ones.
+   */
+  freshnessAlarmHours: z.int().min(1).max(168).optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -25,16 +25,5 @@ export function acknowledge(
   Validations.of(scope).acknowledge(...ids.map((id) => ({ id, reason })));
 }
 
-/** The IAM5 action findings of `bucket.grantRead` / `grantReadWrite`. */
-export const BUCKET_READ_ACTIONS = [
-  "Action::s3:GetObject*",
-  "Action::s3:GetBucket*",
-  "Action::s3:List*",
-] as const;
-export const BUCKET_WRITE_ACTIONS = [
-  ...BUCKET_READ_ACTIONS,
-  "Action::s3:DeleteObject*",
-  "Action::s3:Abort*",
-] as const;
-/** The IAM5 action findings a KMS-encrypted bucket adds to a read/write grant. */
+/** The IAM5 action findings of `key.grantEncrypt` (the state machine's RecordFailure on a KMS lake). */
 export const KMS_ACTIONS = ["Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"] as const;

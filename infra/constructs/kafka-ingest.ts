@@ -1,11 +1,9 @@
-import { Annotations, Duration } from "aws-cdk-lib";
+import { Annotations, Duration, Names } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import {
   AuthenticationMethod,
   type KafkaEventSourceProps,
-  ManagedKafkaEventSource,
-  S3OnFailureDestination,
   SelfManagedKafkaEventSource,
 } from "aws-cdk-lib/aws-lambda-event-sources";
 import { Construct } from "constructs";
@@ -13,8 +11,9 @@ import type { Pipeline } from "../../shared/core/pipeline/types.ts";
 import type { LakestreamConfig } from "../config.ts";
 import { type KafkaConnection, mskResourceArn } from "../kafka-connection.ts";
 import { acknowledge } from "../nag.ts";
+import { FailedBatchDestination } from "./failed-batch-destination.ts";
 import type { LakeBucket } from "./lake-bucket.ts";
-import type { LakestreamFunction } from "./lakestream-function.ts";
+import { type LakestreamFunction, NETWORK_INTERFACE_ACTIONS } from "./lakestream-function.ts";
 
 export interface KafkaIngestProps {
   readonly pipeline: Pipeline;
@@ -25,13 +24,25 @@ export interface KafkaIngestProps {
 }
 
 /**
+ * Every metric group the Kafka pollers can publish: event counts (among them the records Lambda
+ * gave up on, `OnFailureDestinationDeliveredEventCount` and `DroppedEventCount`), poller errors
+ * and offset lag, each with the `EventSourceMappingUUID` dimension.
+ */
+export const MAPPING_METRICS: lambda.MetricsConfig = {
+  metrics: [lambda.MetricType.EVENT_COUNT, lambda.MetricType.ERROR_COUNT, lambda.MetricType.KAFKA_METRICS],
+};
+
+/**
  * Connects the ingest function to Kafka: one event source mapping per topic (Lambda allows one
- * topic per mapping), failed batches to the lake bucket, partial batch responses, and the IAM
- * rights the pollers use to read (and, with write-back, the function uses to produce).
+ * topic per mapping), failed batches to the lake bucket, partial batch responses, mapping
+ * metrics, and the IAM rights the pollers use to read. The lake grants of the ingest itself are
+ * the stack's (PipelineStack.grantLake).
  */
 export class KafkaIngest extends Construct {
   /** One consumer group per topic: Lambda requires a group id to be unique across mappings. */
   readonly consumerGroupIds: string[];
+  /** The event source mapping of each topic, for alarms on its metrics. */
+  readonly mappings: { readonly topic: string; readonly mapping: lambda.IEventSourceMapping }[] = [];
 
   constructor(scope: Construct, id: string, props: KafkaIngestProps) {
     super(scope, id);
@@ -67,6 +78,7 @@ export class KafkaIngest extends Construct {
       );
     }
 
+    const onFailure = new FailedBatchDestination(props.lake);
     pipeline.source.topics.forEach((topic, i) => {
       const common: KafkaEventSourceProps = {
         topic,
@@ -74,30 +86,34 @@ export class KafkaIngest extends Construct {
         batchSize: settings.batchSize,
         maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
         startingPosition: lambda.StartingPosition[settings.startingPosition],
-        onFailure: new S3OnFailureDestination(props.lake.bucket),
+        onFailure,
+        metricsConfig: MAPPING_METRICS,
         ...(settings.filters.length > 0
           ? { filters: settings.filters.map((pattern) => lambda.FilterCriteria.filter(pattern)) }
           : {}),
         ...errorHandling,
       };
-      fn.addEventSource(
+      const mapping =
         connection.kind === "msk"
-          ? new ManagedKafkaEventSource({ ...common, clusterArn: connection.clusterArn })
-          : new SelfManagedKafkaEventSource({
-              ...common,
-              bootstrapServers: [...connection.bootstrapServers],
-              secret: connection.secret,
-              authenticationMethod: AuthenticationMethod[`${connection.authentication}_AUTH`],
-              ...(connection.rootCa ? { rootCACertificate: connection.rootCa } : {}),
-              ...(connection.network
-                ? {
-                    vpc: connection.network.vpc,
-                    vpcSubnets: connection.network.subnets,
-                    securityGroup: connection.network.securityGroups[0]!,
-                  }
-                : {}),
-            }),
-      );
+          ? mskMapping(fn, common, connection.clusterArn)
+          : addedMapping(
+              fn,
+              new SelfManagedKafkaEventSource({
+                ...common,
+                bootstrapServers: [...connection.bootstrapServers],
+                secret: connection.secret,
+                authenticationMethod: AuthenticationMethod[`${connection.authentication}_AUTH`],
+                ...(connection.rootCa ? { rootCACertificate: connection.rootCa } : {}),
+                ...(connection.network
+                  ? {
+                      vpc: connection.network.vpc,
+                      vpcSubnets: connection.network.subnets,
+                      securityGroup: connection.network.securityGroups[0]!,
+                    }
+                  : {}),
+              }),
+            );
+      this.mappings.push({ topic, mapping });
     });
 
     if (connection.kind === "msk") this.grantMskAccess(props, connection.clusterArn);
@@ -106,13 +122,6 @@ export class KafkaIngest extends Construct {
       connection.rootCa?.grantRead(props.ingest.role);
       if (connection.network) this.grantPollerNetworkAccess(props);
     }
-    // S3OnFailureDestination already grants read/write on the whole bucket; the ingest needs
-    // that anyway for its table, quarantine and commit records.
-    props.lake.grantTo(
-      props.ingest.role,
-      "readWrite",
-      "the ingest writes table files, quarantine and commit records",
-    );
   }
 
   private grantMskAccess(props: KafkaIngestProps, clusterArn: string): void {
@@ -121,7 +130,9 @@ export class KafkaIngest extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [
+          "kafka:DescribeCluster",
           "kafka:DescribeClusterV2",
+          "kafka:GetBootstrapBrokers",
           "kafka-cluster:Connect",
           "kafka-cluster:DescribeClusterDynamicConfiguration",
         ],
@@ -140,26 +151,15 @@ export class KafkaIngest extends Construct {
         resources: this.consumerGroupIds.map((g) => mskResourceArn(clusterArn, "group", g)),
       }),
     );
-    acknowledge(
-      role,
-      "AwsSolutions-IAM4",
-      ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaMSKExecutionRole"],
-      "Added by ManagedKafkaEventSource: the MSK pollers need its EC2 network-interface and MSK describe rights, which have no resource-level scoping",
-    );
+    // What AWSLambdaMSKExecutionRole would add, without its logs:* on every log group.
+    this.grantPollerNetworkAccess(props);
   }
 
-  /** Pollers of a self-managed cluster inside a VPC create network interfaces with the function's role. */
+  /** The pollers attach to the cluster's subnets with network interfaces they create with the function's role. */
   private grantPollerNetworkAccess(props: KafkaIngestProps): void {
     props.ingest.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DeleteNetworkInterface",
-          "ec2:DescribeVpcs",
-          "ec2:DescribeSubnets",
-          "ec2:DescribeSecurityGroups",
-        ],
+        actions: [...NETWORK_INTERFACE_ACTIONS, "ec2:DescribeVpcs", "ec2:DescribeSecurityGroups"],
         resources: ["*"],
       }),
     );
@@ -167,7 +167,44 @@ export class KafkaIngest extends Construct {
       props.ingest.role,
       "AwsSolutions-IAM5",
       ["Resource::*"],
-      "EC2 Describe* calls have no resource-level permissions; the pollers need them to attach to the Kafka VPC",
+      "The Kafka pollers create, describe and delete network interfaces in the cluster's subnets: EC2 Describe* calls have no resource-level permissions and the interfaces do not exist before Lambda creates them",
     );
   }
+}
+
+/**
+ * An MSK mapping built directly instead of through ManagedKafkaEventSource, which attaches the
+ * AWS-managed AWSLambdaMSKExecutionRole (logs:* on every log group). The construct id is the
+ * one ManagedKafkaEventSource uses, so existing mappings keep their logical ids.
+ */
+function mskMapping(
+  fn: lambda.IFunction,
+  p: KafkaEventSourceProps,
+  clusterArn: string,
+): lambda.IEventSourceMapping {
+  return fn.addEventSourceMapping(`KafkaEventSource:${Names.nodeUniqueId(fn.node)}${p.topic}`, {
+    eventSourceArn: clusterArn,
+    kafkaTopic: p.topic,
+    kafkaConsumerGroupId: p.consumerGroupId,
+    batchSize: p.batchSize,
+    maxBatchingWindow: p.maxBatchingWindow,
+    startingPosition: p.startingPosition,
+    onFailure: p.onFailure,
+    filters: p.filters,
+    provisionedPollerConfig: p.provisionedPollerConfig,
+    reportBatchItemFailures: p.reportBatchItemFailures,
+    retryAttempts: p.retryAttempts,
+    bisectBatchOnError: p.bisectBatchOnError,
+    maxRecordAge: p.maxRecordAge,
+    metricsConfig: p.metricsConfig,
+  });
+}
+
+/** Adds an event source and returns the mapping it created (the L2 sources do not expose it). */
+function addedMapping(fn: lambda.IFunction, source: lambda.IEventSource): lambda.IEventSourceMapping {
+  const before = new Set(fn.node.children);
+  fn.addEventSource(source);
+  const mapping = fn.node.children.find((c) => !before.has(c) && c instanceof lambda.EventSourceMapping);
+  if (!mapping) throw new Error("the Kafka event source added no event source mapping");
+  return mapping as lambda.EventSourceMapping;
 }

@@ -1,18 +1,24 @@
 import { Duration, type RemovalPolicy } from "aws-cdk-lib";
-import type * as iam from "aws-cdk-lib/aws-iam";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import { acknowledge, BUCKET_READ_ACTIONS, BUCKET_WRITE_ACTIONS, KMS_ACTIONS, nagArnRef } from "../nag.ts";
+import { LAKE_PREFIX, type LakeAccess } from "../lake-layout.ts";
+import { acknowledge, nagArnRef } from "../nag.ts";
 
-/**
- * Where Lambda's S3 on-failure destination puts records of Kafka batches it gave up on
- * (`aws/lambda/<mapping uuid>/...`); the prefix is chosen by Lambda, not by us.
- */
-export const FAILED_BATCH_PREFIX = "aws/lambda/";
+/** Where Lambda's S3 on-failure destination puts batches it gave up on (`aws/lambda/<mapping uuid>/…`). */
+export const FAILED_BATCH_PREFIX = LAKE_PREFIX.failedBatches;
 
-/** Where the state machine's RecordFailure step writes one JSON document per failed run. */
-export const RUN_FAILURE_PREFIX = "_lakestream/failures/";
+/** S3 storage classes raw data may move to: all are read without a restore, so a backfill still works. */
+export type RawStorageClass = "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER_IR";
+
+/** What happens to raw data (and its commit records) as it ages; published tables are never touched. */
+export interface RawDataLifecycle {
+  /** Expire raw files and commit records this many days after they were written. */
+  readonly expireAfterDays?: number;
+  /** Move raw files to cheaper storage classes. */
+  readonly transitions: readonly { readonly storageClass: RawStorageClass; readonly afterDays: number }[];
+}
 
 export interface LakeBucketProps {
   readonly encryption: "s3-managed" | "kms";
@@ -22,13 +28,20 @@ export interface LakeBucketProps {
   readonly failedBatchExpirationDays: number;
   readonly abortIncompleteUploadDays: number;
   readonly accessLogExpirationDays: number;
+  /** Days a replaced or deleted object's previous version is kept, in both buckets. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** Raw landing and commit record prefixes of the pipeline's table, which `rawData` applies to. */
+  readonly rawPrefixes: { readonly data: string; readonly commits: string };
+  readonly rawData: RawDataLifecycle;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
  * The lake bucket and its access-log bucket, secure by default: encrypted, TLS only, no public
- * access, ACLs disabled, server access logs kept in a separate bucket, and lifecycle rules so
- * abandoned multipart uploads and old quarantine files stop costing money.
+ * access, ACLs disabled, server access logs kept in a separate bucket, and versioned, so an
+ * overwritten or deleted object (a compaction's replaced file, a bad deploy's writes) can be
+ * restored for `noncurrentVersionExpirationDays`. Lifecycle rules expire those old versions,
+ * abandoned multipart uploads and old quarantine files, and age raw data as configured.
  */
 export class LakeBucket extends Construct {
   readonly bucket: s3.Bucket;
@@ -45,8 +58,10 @@ export class LakeBucket extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: props.removalPolicy,
+      versioned: true,
       lifecycleRules: [
         { id: "expire-access-logs", expiration: Duration.days(props.accessLogExpirationDays) },
+        ...versionRules(props.noncurrentVersionExpirationDays),
       ],
     });
     acknowledge(
@@ -83,7 +98,10 @@ export class LakeBucket extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: "lake/",
       removalPolicy: props.removalPolicy,
+      versioned: true,
       lifecycleRules: [
+        ...versionRules(props.noncurrentVersionExpirationDays),
+        ...rawDataRules(props.rawPrefixes, props.rawData),
         {
           id: "abort-incomplete-multipart-uploads",
           abortIncompleteMultipartUploadAfter: Duration.days(props.abortIncompleteUploadDays),
@@ -99,19 +117,80 @@ export class LakeBucket extends Construct {
   }
 
   /**
-   * Grants a role read or read/write on the whole bucket and acknowledges the wildcard findings
-   * that come with it: S3 object ARNs are `<bucket>/*` by nature, and `grant*` uses action
-   * wildcards (`s3:GetObject*`) that cover the object's versions and tags too.
+   * Grants a role exactly the prefixes of `access` (see lake-layout.ts): s3:GetObject where it
+   * reads, s3:PutObject and s3:AbortMultipartUpload where it writes, s3:DeleteObject where it
+   * deletes, and s3:ListBucket on the bucket. ListBucket is not narrowed by `s3:prefix`: S3
+   * answers a GetObject of a missing key with 404 only to callers allowed to list the bucket
+   * (else 403), and the replay check depends on telling "absent" from "denied"; listing shows key
+   * names, never contents. With a KMS key, readers may decrypt and writers generate data keys.
    */
-  grantTo(role: iam.IRole, access: "read" | "readWrite", why: string): void {
-    if (access === "read") this.bucket.grantRead(role);
-    else this.bucket.grantReadWrite(role);
-    const actions = access === "read" ? BUCKET_READ_ACTIONS : BUCKET_WRITE_ACTIONS;
-    acknowledge(
-      role,
-      "AwsSolutions-IAM5",
-      [...actions, ...(this.key ? KMS_ACTIONS : []), `Resource::${nagArnRef(this.bucket)}/*`],
-      `bucket.grant${access === "read" ? "Read" : "ReadWrite"} on the lake bucket: ${why}`,
+  grantAccess(role: iam.IRole, access: LakeAccess, why: string): void {
+    const statements: [string[], readonly string[]][] = [
+      [["s3:GetObject"], access.read],
+      [["s3:PutObject", "s3:AbortMultipartUpload"], access.write],
+      [["s3:DeleteObject"], access.delete],
+    ];
+    for (const [actions, prefixes] of statements) {
+      if (prefixes.length === 0) continue;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions,
+          resources: [...new Set(prefixes)].map((p) => this.bucket.arnForObjects(`${p}*`)),
+        }),
+      );
+    }
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }),
     );
+    if (this.key) {
+      const kms = [
+        ...(access.read.length > 0 ? ["kms:Decrypt"] : []),
+        ...(access.write.length > 0 ? ["kms:Decrypt", "kms:GenerateDataKey"] : []),
+      ];
+      if (kms.length > 0) this.key.grant(role, ...new Set(kms));
+    }
+    for (const prefix of new Set([...access.read, ...access.write, ...access.delete])) {
+      acknowledge(
+        role,
+        "AwsSolutions-IAM5",
+        [`Resource::${nagArnRef(this.bucket)}/${prefix}*`],
+        `${why}: the objects under ${prefix} (keys below a prefix are named by a trailing wildcard)`,
+      );
+    }
   }
+}
+
+/** Old versions expire; a delete marker with no versions left behind is removed too. */
+function versionRules(days: number): s3.LifecycleRule[] {
+  return [
+    { id: "expire-noncurrent-versions", noncurrentVersionExpiration: Duration.days(days) },
+    { id: "remove-expired-delete-markers", expiredObjectDeleteMarker: true },
+  ];
+}
+
+/**
+ * Raw files move to the configured storage classes and, with `expireAfterDays`, expire together
+ * with their commit records, so the plan never lists a batch whose files are gone.
+ */
+function rawDataRules(prefixes: LakeBucketProps["rawPrefixes"], raw: RawDataLifecycle): s3.LifecycleRule[] {
+  const rules: s3.LifecycleRule[] = [];
+  if (raw.transitions.length > 0 || raw.expireAfterDays !== undefined) {
+    rules.push({
+      id: "raw-data",
+      prefix: prefixes.data,
+      transitions: raw.transitions.map((t) => ({
+        storageClass: new s3.StorageClass(t.storageClass),
+        transitionAfter: Duration.days(t.afterDays),
+      })),
+      ...(raw.expireAfterDays === undefined ? {} : { expiration: Duration.days(raw.expireAfterDays) }),
+    });
+  }
+  if (raw.expireAfterDays !== undefined) {
+    rules.push({
+      id: "raw-commit-records",
+      prefix: prefixes.commits,
+      expiration: Duration.days(raw.expireAfterDays),
+    });
+  }
+  return rules;
 }

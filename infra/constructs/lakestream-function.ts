@@ -1,10 +1,11 @@
-import { type Duration, type RemovalPolicy, Tags, Validations } from "aws-cdk-lib";
+import { type Duration, type RemovalPolicy, Tags } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { acknowledge } from "../nag.ts";
 
 /** Tag naming the stage a function runs; the state-machine extractor maps ARNs back to handlers by it. */
 export const STAGE_TAG = "lakestream:stage";
@@ -12,7 +13,18 @@ export const STAGE_TAG = "lakestream:stage";
 /** Namespace of the custom metrics the handlers emit through Powertools. */
 export const METRICS_NAMESPACE = "Lakestream";
 
-const VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole";
+/**
+ * EC2 rights Lambda uses to place network interfaces (a function in a VPC, the Kafka pollers):
+ * what AWSLambdaVPCAccessExecutionRole grants, without its logs:* on every log group.
+ */
+export const NETWORK_INTERFACE_ACTIONS = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DescribeSubnets",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+] as const;
 
 /**
  * ESM bundles run `require` for Node built-ins pulled in by CommonJS dependencies (the AWS SDK's
@@ -47,9 +59,11 @@ export interface LakestreamFunctionProps {
 
 /**
  * A pipeline Lambda function with the project's defaults set once: Node 24 on ARM64, an ES
- * module bundle built by local esbuild (no Docker), source maps, Powertools settings in the
- * environment, and its own log group with a retention period. The role is created here with
- * only log-writing rights; callers add access through `grant*`.
+ * module bundle built by local esbuild (no Docker), source maps, active X-Ray tracing (the
+ * handlers add Powertools Tracer segments), Powertools settings in the environment, and its own
+ * log group with a retention period. The role is created here with only the rights to write
+ * to that log group (no AWS-managed policy: those allow writing to every log group); callers
+ * add access through `grant*`.
  */
 export class LakestreamFunction extends Construct {
   readonly function: NodejsFunction;
@@ -70,13 +84,22 @@ export class LakestreamFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     if (props.vpc) {
       // Lambda creates the function's network interfaces with the execution role.
-      this.role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(VPC_ACCESS_POLICY));
-      Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${VPC_ACCESS_POLICY}]`,
-        reason:
-          "Lambda needs EC2 network-interface rights to attach the function to the Kafka VPC; AWS maintains this minimal policy for that purpose.",
-      });
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...NETWORK_INTERFACE_ACTIONS], resources: ["*"] }),
+      );
+      acknowledge(
+        this.role,
+        "AwsSolutions-IAM5",
+        ["Resource::*"],
+        "Lambda attaches the function to the Kafka VPC with network interfaces it creates: EC2 Describe* calls have no resource-level permissions and the interfaces do not exist before Lambda creates them",
+      );
     }
+    acknowledge(
+      this.role,
+      "AwsSolutions-IAM5",
+      ["Resource::*"],
+      "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions",
+    );
 
     this.function = new NodejsFunction(this, "Function", {
       entry: props.entry,
@@ -89,6 +112,7 @@ export class LakestreamFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       description: `lakestream ${props.stage} for pipeline ${props.pipeline}`,
       ...(props.vpc
@@ -101,6 +125,8 @@ export class LakestreamFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: serviceName(props.stage),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
+        // Stage outputs are counts, but a trace is no place for anything a handler returns.
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
         NODE_OPTIONS: "--enable-source-maps",
         ...props.environment,
       },

@@ -1,5 +1,6 @@
-import { type RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Aws, type RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as msk from "aws-cdk-lib/aws-msk";
 import { Construct } from "constructs";
@@ -15,16 +16,26 @@ export interface MskServerlessProps {
   readonly removalPolicy: RemovalPolicy;
   /** Functions inside the VPC call the MSK API (GetBootstrapBrokers) to produce: add its endpoint. */
   readonly mskApiEndpoint: boolean;
+  /**
+   * Names of the lake buckets the S3 gateway endpoint may reach, as an S3 ARN pattern
+   * (`lakestream-*`): the pipeline stacks create them later, so their names are not known here.
+   */
+  readonly lakeBucketNamePattern: string;
 }
 
 /**
  * A self-contained Kafka environment: a private VPC without internet access, an MSK Serverless
  * cluster with IAM auth, and the PrivateLink endpoints Lambda's Kafka pollers need (Lambda, STS)
- * plus an S3 gateway endpoint, instead of a NAT gateway.
+ * plus an S3 gateway endpoint, instead of a NAT gateway. The interface endpoints accept HTTPS
+ * only from the Kafka clients' security group (not the whole VPC), and the S3 endpoint only
+ * reaches this account's lake buckets, so nothing in the VPC can copy data to another bucket.
  */
 export class MskServerless extends Construct {
   readonly vpc: ec2.Vpc;
   readonly securityGroup: ec2.SecurityGroup;
+  /** The interface endpoints' group: HTTPS from the Kafka clients only. */
+  readonly endpointSecurityGroup: ec2.SecurityGroup;
+  readonly s3Endpoint: ec2.GatewayVpcEndpoint;
   readonly clusterArn: string;
   readonly subnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
@@ -37,6 +48,23 @@ export class MskServerless extends Construct {
       subnetConfiguration: [{ name: "kafka", subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
       gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
     });
+    this.s3Endpoint = this.vpc.node.findChild("S3") as ec2.GatewayVpcEndpoint;
+    const buckets = `arn:${Aws.PARTITION}:s3:::${props.lakeBucketNamePattern}`;
+    this.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        sid: "LakeBucketsOfThisAccountOnly",
+        principals: [new iam.AnyPrincipal()],
+        actions: [
+          "s3:GetObject",
+          "s3:PutObject",
+          "s3:AbortMultipartUpload",
+          "s3:ListBucket",
+          "s3:GetBucketLocation",
+        ],
+        resources: [buckets, `${buckets}/*`],
+        conditions: { StringEquals: { "aws:ResourceAccount": Aws.ACCOUNT_ID } },
+      }),
+    );
     this.vpc.addFlowLog("FlowLogs", {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(
         new logs.LogGroup(this, "FlowLogGroup", {
@@ -55,12 +83,27 @@ export class MskServerless extends Construct {
       allowAllOutbound: true,
     });
     this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(MSK_IAM_PORT), "Kafka over IAM auth");
-    this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), "PrivateLink endpoints");
     acknowledge(
       this.securityGroup,
       "AwsSolutions-EC23",
       [],
       "Ingress comes only from members of this group (a self-reference), which the rule cannot evaluate; nothing is open to 0.0.0.0/0",
+    );
+    this.endpointSecurityGroup = new ec2.SecurityGroup(this, "Endpoints", {
+      vpc: this.vpc,
+      description: "PrivateLink endpoints: HTTPS from the Kafka clients only",
+      allowAllOutbound: false,
+    });
+    this.endpointSecurityGroup.addIngressRule(
+      this.securityGroup,
+      ec2.Port.tcp(443),
+      "Kafka clients to the endpoints",
+    );
+    acknowledge(
+      this.endpointSecurityGroup,
+      "AwsSolutions-EC23",
+      [],
+      "Ingress comes only from the Kafka clients' security group, which the rule cannot evaluate; nothing is open to 0.0.0.0/0",
     );
     const endpoints: [string, ec2.InterfaceVpcEndpointAwsService][] = [
       ["Lambda", ec2.InterfaceVpcEndpointAwsService.LAMBDA],
@@ -70,7 +113,9 @@ export class MskServerless extends Construct {
     for (const [name, service] of endpoints) {
       this.vpc.addInterfaceEndpoint(name, {
         service,
-        securityGroups: [this.securityGroup],
+        securityGroups: [this.endpointSecurityGroup],
+        // open: true would add an ingress rule for the whole VPC CIDR on 443.
+        open: false,
         subnets: this.subnets,
         privateDnsEnabled: true,
       });

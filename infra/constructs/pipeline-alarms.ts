@@ -3,8 +3,10 @@ import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as sns from "aws-cdk-lib/aws-sns";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { gaveUpAlarms } from "./gave-up-alarms.ts";
 import { METRICS_NAMESPACE, serviceName } from "./lakestream-function.ts";
 
 export interface PipelineAlarmsProps {
@@ -15,15 +17,23 @@ export interface PipelineAlarmsProps {
   readonly ingest?: lambda.IFunction;
   /** Every function of the pipeline by stage, for error and throttle alarms. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The Kafka event source mapping of each topic (their metrics must be on: MAPPING_METRICS). */
+  readonly mappings?: readonly { readonly topic: string; readonly mapping: lambda.IEventSourceMapping }[];
   readonly stateMachine?: sfn.IStateMachine;
+  /** Hours without a successful run before the freshness alarm; leave out when nothing schedules runs. */
+  readonly freshnessHours?: number;
+  /** The schedule's dead-letter queue: a run the Scheduler could not start lands there. */
+  readonly scheduleDeadLetters?: sqs.IQueue;
   readonly offsetLagThreshold: number;
   readonly quarantinedThreshold: number;
 }
 
 /**
  * What an operator must hear about, sent to one SNS topic, and a dashboard with the same
- * metrics: Kafka consumer lag, function errors and throttles, quarantined records, and
- * failed or timed-out runs. Missing data counts as fine: an idle pipeline is not broken.
+ * metrics: Kafka consumer lag, batches Lambda gave up on, function errors and throttles,
+ * quarantined records, failed or timed-out runs, runs the Scheduler could not start, and data
+ * freshness. Missing data counts as fine (an idle pipeline is not broken), except for
+ * freshness, whose signal is the absence of successful runs.
  */
 export class PipelineAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -32,13 +42,23 @@ export class PipelineAlarms extends Construct {
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
     const action = new actions.SnsAction(props.topic);
-    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+    const alarm = (
+      name: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      below = false,
+    ) => {
       const a = new cloudwatch.Alarm(this, name, {
         metric,
         threshold,
         evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        comparisonOperator: below
+          ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+          : cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: below
+          ? cloudwatch.TreatMissingData.BREACHING
+          : cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `lakestream ${props.pipeline}: ${description}`,
       });
       a.addAlarmAction(action);
@@ -73,6 +93,10 @@ export class PipelineAlarms extends Construct {
       );
     }
 
+    if (props.ingest && props.mappings && props.mappings.length > 0) {
+      widgets.push(gaveUpAlarms(props.ingest, props.mappings, alarm));
+    }
+
     for (const [stage, fn] of Object.entries(props.functions)) {
       const title = stage[0]!.toUpperCase() + stage.slice(1);
       const errors = fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM });
@@ -101,6 +125,34 @@ export class PipelineAlarms extends Construct {
           left: [sm.metricSucceeded({ period: Duration.minutes(5) }), failed, timedOut],
           width: 12,
         }),
+      );
+    }
+
+    if (props.stateMachine && props.freshnessHours !== undefined) {
+      // Freshness from a metric AWS provides: hours since the last successful run. Each run
+      // publishes every closed window, so published data is at most this old plus one window.
+      const succeeded = props.stateMachine.metricSucceeded({
+        period: Duration.hours(props.freshnessHours),
+        statistic: cloudwatch.Stats.SUM,
+      });
+      alarm(
+        "Freshness",
+        succeeded,
+        1,
+        `no run succeeded for ${props.freshnessHours} hours: published tables are going stale`,
+        true,
+      );
+    }
+    if (props.scheduleDeadLetters) {
+      const dead = props.scheduleDeadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      });
+      alarm(
+        "ScheduleDeadLetters",
+        dead,
+        1,
+        "the Scheduler could not start a run (see its dead-letter queue)",
       );
     }
 

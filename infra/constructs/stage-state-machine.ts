@@ -4,8 +4,9 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { LAKE_PREFIX } from "../lake-layout.ts";
 import { acknowledge, KMS_ACTIONS, nagArnRef } from "../nag.ts";
-import { type LakeBucket, RUN_FAILURE_PREFIX } from "./lake-bucket.ts";
+import type { LakeBucket } from "./lake-bucket.ts";
 import { chainOf, withRetries } from "./task-retries.ts";
 
 /** The later stages, in run order. */
@@ -54,7 +55,7 @@ export class StageStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: StageStateMachineProps) {
     super(scope, id);
     const { stages, pipeline } = props;
-    const failurePrefix = `${RUN_FAILURE_PREFIX}${pipeline}/`;
+    const failurePrefix = LAKE_PREFIX.failures(pipeline);
 
     const failed = new sfn.Fail(this, STATE_NAMES.failed, {
       error: "LakestreamRunFailed",

@@ -1,9 +1,9 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, TimeZone } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as glue from "aws-cdk-lib/aws-glue";
+import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
-import * as scheduler from "aws-cdk-lib/aws-scheduler";
-import * as targets from "aws-cdk-lib/aws-scheduler-targets";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { Pipeline } from "../../shared/core/pipeline/types.ts";
 import type { LakestreamConfig } from "../config.ts";
@@ -12,6 +12,7 @@ import { LakeBucket } from "../constructs/lake-bucket.ts";
 import { LakestreamFunction } from "../constructs/lakestream-function.ts";
 import { PipelineAlarms } from "../constructs/pipeline-alarms.ts";
 import { PublishedTables } from "../constructs/published-tables.ts";
+import { scheduleRuns } from "../constructs/run-schedule.ts";
 import { LATER_STAGES, type LaterStage, StageStateMachine } from "../constructs/stage-state-machine.ts";
 import { glueTableInput } from "../glue-table-input.ts";
 import { kafkaConnection } from "../kafka-connection.ts";
@@ -21,6 +22,13 @@ import {
   writeBackNetwork,
   writeBackTopics,
 } from "../kafka-environment.ts";
+import {
+  assertOwnPrefixes,
+  LAKE_PREFIX,
+  type LakeRole,
+  type LayoutOptions,
+  lakeAccess,
+} from "../lake-layout.ts";
 import { PROJECT_ROOT, type Stage, stageEntries } from "../stage-entries.ts";
 import type { SharedStack } from "./shared-stack.ts";
 
@@ -42,19 +50,32 @@ export class PipelineStack extends Stack {
   readonly table: glue.CfnTable;
   readonly published: PublishedTables;
   readonly runs?: StageStateMachine;
+  /** Where the Scheduler puts a run it could not start (after its retries). */
+  readonly scheduleDeadLetters?: sqs.Queue;
+  readonly kafkaIngest?: KafkaIngest;
+  /** Where the published tables live; the grants of every stage follow it. */
+  readonly layout: LayoutOptions;
+  readonly #pipeline: Pipeline;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const { config, pipeline, shared } = props;
+    this.#pipeline = pipeline;
     const removalPolicy =
       config.lake.removalPolicy === "destroy" ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const retention = config.observability.logRetentionDays as logs.RetentionDays;
     // The table names the database by value, so CloudFormation cannot see the dependency.
     this.addStackDependency(shared, "the Glue table needs the Glue database");
 
+    this.layout = { namespace: config.glue.databaseName, hivePublished: pipeline.sink.tableFormat === "hive" };
+    assertOwnPrefixes(pipeline);
     this.lake = new LakeBucket(this, "Lake", {
       ...config.lake,
       quarantinePrefixes: [pipeline.quarantine.prefix],
+      rawPrefixes: {
+        data: LAKE_PREFIX.raw(pipeline.sink.table),
+        commits: LAKE_PREFIX.commits(pipeline.sink.table),
+      },
       removalPolicy,
     });
     const bucket = this.lake.bucket;
@@ -111,13 +132,14 @@ export class PipelineStack extends Stack {
       });
       grantKafkaWrite(ingest.role, connection, writes.topics);
       this.functions.ingest = ingest;
-      new KafkaIngest(this, "KafkaIngest", {
+      this.kafkaIngest = new KafkaIngest(this, "KafkaIngest", {
         pipeline,
         ingest,
         connection,
         lake: this.lake,
         settings: config.ingest,
       });
+      this.grantLake(ingest.role, "ingest");
     }
 
     const stageFunctions: Partial<Record<LaterStage, lambda.IFunction>> = {};
@@ -135,15 +157,7 @@ export class PipelineStack extends Stack {
         vpc: writes?.vpc,
       });
       if (writes) grantKafkaWrite(fn.role, connection, writes.topics);
-      // Plan lists and reads, and writes the run's plan document (_lakestream/runs/…) that the
-      // other stages read; the others rewrite files, so they also delete.
-      if (stage === "plan")
-        this.lake.grantTo(
-          fn.role,
-          "readWrite",
-          "plan reads commit records and manifests and writes the run's plan",
-        );
-      else this.lake.grantTo(fn.role, "readWrite", `${stage} reads, writes and replaces files of its tables`);
+      this.grantLake(fn.role, stage);
       this.functions[stage] = fn;
       stageFunctions[stage] = fn.function;
     }
@@ -159,7 +173,7 @@ export class PipelineStack extends Stack {
         mapMaxConcurrency: config.stages.mapMaxConcurrency,
         timeout: Duration.minutes(config.stages.executionTimeoutMinutes),
       });
-      this.schedule(pipeline, config, this.runs);
+      this.scheduleDeadLetters = scheduleRuns(this, pipeline, config, this.runs.stateMachine);
       new CfnOutput(this, "StateMachineArn", { value: this.runs.stateMachine.stateMachineArn });
     }
 
@@ -168,6 +182,13 @@ export class PipelineStack extends Stack {
       dashboardName: this.stackName,
       topic: shared.alarmTopic,
       ingest: this.functions.ingest?.function,
+      mappings: this.kafkaIngest?.mappings,
+      freshnessHours:
+        this.runs && config.stages.scheduleEnabled
+          ? (config.observability.freshnessAlarmHours ??
+            (pipeline.partitioning.granularity === "hour" ? 3 : 26))
+          : undefined,
+      scheduleDeadLetters: this.scheduleDeadLetters,
       functions: Object.fromEntries(Object.entries(this.functions).map(([s, f]) => [s, f.function])),
       stateMachine: this.runs?.stateMachine,
       offsetLagThreshold: config.observability.offsetLagThreshold,
@@ -182,28 +203,19 @@ export class PipelineStack extends Stack {
   }
 
   /**
-   * One run per window, a few minutes after it closes (`stages.scheduleDelayMinutes`) so late
-   * records have landed. The input names the window's end; Plan decides which partitions are closed.
+   * Gives a stage's role exactly its prefixes of the lake (lake-layout.ts). `maintain` is the
+   * only role that may delete, and only under `warehouse/`; its function is added with its stage.
    */
-  private schedule(pipeline: Pipeline, config: LakestreamConfig, runs: StageStateMachine): void {
-    const minute = String(config.stages.scheduleDelayMinutes);
-    new scheduler.Schedule(this, "Schedule", {
-      description: `lakestream ${pipeline.name}: one run per ${pipeline.partitioning.granularity}`,
-      schedule: scheduler.ScheduleExpression.cron({
-        minute,
-        hour: pipeline.partitioning.granularity === "hour" ? "*" : "0",
-        timeZone: TimeZone.ETC_UTC,
-      }),
-      enabled: config.stages.scheduleEnabled,
-      target: new targets.StepFunctionsStartExecution(runs.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({
-          pipeline: pipeline.name,
-          trigger: "schedule",
-          scheduledTime: scheduler.ContextAttribute.scheduledTime,
-        }),
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-      }),
-    });
+  grantLake(role: iam.IRole, stage: LakeRole): void {
+    const why: Record<LakeRole, string> = {
+      ingest: "the ingest writes and reads back its raw files, quarantine and commit records",
+      plan: "plan reads commit records, raw data and table metadata and writes its run documents",
+      compact: "compact reads raw data and run documents and writes its table's data files",
+      aggregate:
+        "aggregate reads raw data and run documents and writes its gold tables' data files and late records",
+      publish: "publish reads run documents and the warehouse and writes table metadata and the run record",
+      maintain: "maintain rewrites manifests, expires snapshots and removes orphan files of the warehouse",
+    };
+    this.lake.grantAccess(role, lakeAccess(this.#pipeline, stage, this.layout), why[stage]);
   }
 }

@@ -69,7 +69,13 @@ export class SharedStack extends Stack {
         maxAzs: config.kafka.maxAzs,
         logRetentionDays: retention,
         removalPolicy,
-        mskApiEndpoint: props.pipelines.some((p) => p.writeBack !== undefined),
+        // Ingest (writeBack) and publish (a gold table's writeBack) ask MSK for the brokers.
+        mskApiEndpoint: props.pipelines.some(
+          (p) => p.writeBack !== undefined || (p.aggregations?.tables ?? []).some((t) => t.writeBack),
+        ),
+        // CloudFormation names a bucket `<stack name>-<logical id>-<suffix>`, lower-cased, and
+        // every pipeline stack's name starts with the prefix.
+        lakeBucketNamePattern: `${config.stackPrefix.toLowerCase()}-*`,
       });
       new CfnOutput(this, "KafkaClusterArn", {
         value: this.kafka.clusterArn,

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { KafkaBatchResponse } from "../core/kafka-event.ts";
@@ -17,12 +18,13 @@ export type IngestHandler = ((event: unknown, context: Context) => Promise<Kafka
  * local event source and tests (real local stores) run the very same code.
  */
 export function createIngestHandler(deps: IngestDeps): IngestHandler {
-  const { logger, metrics } = createObservability(deps.pipeline.name);
+  const { logger, metrics, tracer } = createObservability(deps.pipeline.name);
   const ingest = createIngest(deps);
   let last: IngestSummary | undefined;
 
   const base = async (event: unknown): Promise<KafkaBatchResponse> => {
     const started = performance.now();
+    tracer.putAnnotation("pipeline", deps.pipeline.name);
     const { summary, response, replay } = await ingest(event);
     last = summary;
     metrics.addMetric(METRIC.recordsIn, MetricUnit.Count, summary.recordsIn);
@@ -44,6 +46,8 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   };
 
   const handler = middy(base)
+    // The response lists failed offsets only, but a trace is no place for a handler's output.
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
   return Object.assign((event: unknown, context: Context) => handler(event, context), {

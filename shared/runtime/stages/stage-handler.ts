@@ -1,4 +1,5 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { Pipeline } from "../../core/pipeline/types.ts";
@@ -16,10 +17,12 @@ export function createStageHandler<O>(
   pipeline: Pipeline,
   run: (input: unknown) => Promise<O>,
 ): StageHandler<O> {
-  const { logger } = createObservability(pipeline.name);
+  const { logger, tracer } = createObservability(pipeline.name);
   // Persistent: injectLambdaContext's resetKeys drops keys appended the ordinary way after each call.
   logger.appendPersistentKeys({ pipeline: pipeline.name, stage });
   const base = async (event: unknown): Promise<O> => {
+    tracer.putAnnotation("pipeline", pipeline.name);
+    tracer.putAnnotation("stage", stage);
     try {
       const output = await run(event);
       logger.info("stage done", { output: countsOf(output) });
@@ -29,7 +32,9 @@ export function createStageHandler<O>(
       throw e;
     }
   };
-  const handler = middy(base).use(injectLambdaContext(logger, { resetKeys: true }));
+  const handler = middy(base)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }));
   return (event, context) => handler(event, context);
 }
 
