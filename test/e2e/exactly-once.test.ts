@@ -60,7 +60,7 @@ beforeAll(async () => {
   dir = await tempDir("exactly-once");
   lake = join(dir, "lake");
   store = new FsObjectStore(lake, { durable: false });
-  input = await writeInput(dir, stream);
+  input = await writeInput(dir, stream, batches);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -198,7 +198,9 @@ describe("exactly once where it is published", () => {
     const after = await snapshot(store, `published/${pipeline.sink.table}/`);
     const dataOnly = (m: Map<string, string>) => [...m].filter(([k]) => !k.endsWith(MANIFEST_NAME));
     expect(dataOnly(after)).toEqual(dataOnly(before));
-    expect(await compareGold(lake, input)).toMatchObject({
+    // A dataset prefix has no commit records, so no watermarks: like a Spark batch query, which
+    // ignores withWatermark, the backfill counts every row, the too-late ones too.
+    expect(await compareGold(lake, input, { watermarks: false })).toMatchObject({
       byType: { missing: 0, extra: 0 },
       activeUsers: { missing: 0, extra: 0 },
     });

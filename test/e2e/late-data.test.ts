@@ -56,7 +56,7 @@ describe("late records", () => {
       });
     const one = await run("one", now);
     expect(one.status).toBe("SUCCEEDED");
-    const partial = await compareGold(lake, await writeInput(dir, first));
+    const partial = await compareGold(lake, await writeInput(dir, first, batchesOf(first, 200)));
     expect(partial.byType).toMatchObject({ missing: 0, extra: 0 });
 
     expect(held.length).toBeGreaterThan(5);
@@ -68,7 +68,7 @@ describe("late records", () => {
       "dt=2026-11-23/hour=06",
       "dt=2026-11-23/hour=07",
     ]);
-    const full = await writeInput(dir, stream);
+    const full = await writeInput(dir, stream, [...batchesOf(first, 200), held]);
     const gold = await compareGold(lake, full);
     expect(gold.byType).toMatchObject({ missing: 0, extra: 0 });
     expect(gold.activeUsers).toMatchObject({ missing: 0, extra: 0 });

@@ -14,7 +14,7 @@ const M = 60_000;
 const H = 60 * M;
 const T0 = Date.UTC(2026, 10, 23, 6, 0, 0);
 
-const pipeline = definePipeline({
+const pipelineInput = {
   name: "orders",
   source: { topics: ["orders"], valueFormat: "json" as const },
   schema: { at: { type: "timestamp" as const }, shop: { type: "string" as const } },
@@ -28,11 +28,12 @@ const pipeline = definePipeline({
         table: "hop",
         window: { sizeMinutes: 60, slideMinutes: 30 },
         groupBy: [],
-        measures: { n: { fn: "count" } },
+        measures: { n: { fn: "count" as const } },
       },
     ],
   },
-});
+};
+const pipeline = definePipeline(pipelineInput);
 
 const ref = (hour: string, shop: string, key: string): RawFileRef => ({
   key: `orders/dt=2026-11-23/hour=${hour}/shop=${shop}/${key}.parquet`,
@@ -109,6 +110,22 @@ describe("plan", () => {
     expect(
       planRun(pipeline, byPartition, candidates, published, { ...req, force: true }).scheduled,
     ).toHaveLength(3);
+  });
+
+  it("recomputes a gold partition when a watermark of its input changes (another lateness)", () => {
+    const req = at(T0 + 4 * H);
+    const { candidates } = planCandidates(pipeline, byPartition, req);
+    const first = planRun(pipeline, byPartition, candidates, none, req);
+    const marked = filesByTimePartition(
+      files.map((f) => ({ ...f, watermark: T0 })),
+      "hour",
+    );
+    const again = planRun(pipeline, marked, candidates, none, req);
+    const digests = (p: typeof first) => Object.values(p.tasks).map((t) => t.aggregate.hop?.digest);
+    expect(digests(again)).not.toEqual(digests(first));
+    expect(Object.values(again.tasks).map((t) => t.compact)).toEqual(
+      Object.values(first.tasks).map((t) => t.compact),
+    );
   });
 
   it("limits a backfill to partitions starting in its range", () => {

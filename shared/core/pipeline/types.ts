@@ -95,9 +95,12 @@ export interface AggregationConfig {
 }
 
 /**
- * Windowed aggregations, computed once a window is closed. A record counts in a window when it
- * arrived (Kafka timestamp) at most `allowedLatenessMinutes` after the window's end; a later
- * one goes to quarantine with that reason. The same lateness delays when a partition is closed.
+ * Windowed aggregations, computed once a window is closed. Lateness follows the stream's
+ * event-time watermark, as Spark's `withWatermark` and Flink's bounded-out-of-orderness
+ * watermarks define it, never the Kafka timestamp: a record misses a window when the window's
+ * end ≤ the watermark of its batch, the largest event time of every earlier batch of its
+ * topic-partition minus `allowedLatenessMinutes` (see shared/core/stages/watermarks.ts). A missed
+ * record goes to quarantine with that reason. The same lateness delays when a partition is closed.
  */
 export interface AggregationsConfig {
   /** Defaults to 0. */

@@ -16,6 +16,12 @@ export interface RawFileRef {
   /** Full partition path (time and value columns). */
   readonly partition: string;
   readonly rows: number;
+  /**
+   * The watermark of the batch that wrote the file (epoch millis; see watermarks.ts), from the
+   * commit records; absent when no earlier batch of its topic-partition is known (or the file
+   * comes from a dataset prefix, which has no commits): then none of its rows is late.
+   */
+  readonly watermark?: number;
 }
 
 export interface PlanRequest {
@@ -138,7 +144,8 @@ export function planRun(
     for (const agg of pipeline.aggregations?.tables ?? []) {
       const inputs = inputPartitionsOfOwner(tp, g, windowSpec(agg.window)).filter((p) => byPartition.has(p));
       if (inputs.length === 0) continue;
-      const digest = inputDigest(inputs.flatMap((p) => byPartition.get(p)!.map((f) => f.key)));
+      // Watermarks decide which rows count: a changed one (another lateness) is another input.
+      const digest = inputDigest(inputs.flatMap((p) => byPartition.get(p)!.map(watermarkedKey)));
       if (request.force || published.aggregate.get(`${agg.table}/${tp}`) !== digest) {
         aggregate[agg.table] = { digest, inputs };
       }
@@ -152,6 +159,11 @@ export function planRun(
     for (const p of reads) if (byPartition.has(p)) files[p] = [...byPartition.get(p)!];
   }
   return { scheduled: Object.keys(tasks).sort(), tasks, files, upToDate };
+}
+
+/** A file key with its watermark, so the digest changes when the watermark does. */
+function watermarkedKey(f: RawFileRef): string {
+  return f.watermark === undefined ? f.key : `${f.key}@${f.watermark}`;
 }
 
 /** The plan a run writes to the lake and every later stage of the run reads. */

@@ -19,7 +19,7 @@ export function renderReport(d: ReportData): string {
     ["quarantined", fmt(ingest.quarantined), "bad records, with reason"],
     ["filtered", fmt(ingest.filtered), "dropped by the transform"],
     ["duplicates dropped", fmt(c.duplicates), "by compaction"],
-    ["late records", fmt(late), "after window + lateness"],
+    ["late records", fmt(late), "behind the event-time watermark"],
     ["partitions", fmt(run.stages.plan.scheduled), `${fmt(run.stages.plan.upToDate)} already up to date`],
     ["files", `${fmt(c.filesIn)} → ${fmt(c.filesOut)}`, `${bytes(c.bytesIn)} → ${bytes(c.bytesOut)}`],
   ]

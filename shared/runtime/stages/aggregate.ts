@@ -79,7 +79,7 @@ async function aggregatePartition(
     }
   }
   const latenessMs = plan.allowedLatenessMinutes * MINUTE_MS;
-  const result = agg.compute(rows, partitionBounds(partition, pipeline.partitioning.granularity), latenessMs);
+  const result = agg.compute(rows, partitionBounds(partition, pipeline.partitioning.granularity));
 
   const lateKey = lateRecordsKey(pipeline, table, partition);
   if (result.late.length > 0) {
