@@ -50,6 +50,15 @@ const at = (now: number, more: Partial<PlanRequest> = {}): PlanRequest => ({
   ...more,
 });
 
+function publishedOf(plan: ReturnType<typeof planRun>) {
+  const published = { compacted: new Map<string, string>(), aggregate: new Map<string, string>() };
+  for (const [tp, task] of Object.entries(plan.tasks)) {
+    for (const [path, d] of Object.entries(task.compact)) published.compacted.set(path, d);
+    for (const [t, a] of Object.entries(task.aggregate)) published.aggregate.set(`${t}/${tp}`, a.digest);
+  }
+  return published;
+}
+
 describe("plan", () => {
   it("groups committed files by time partition, once per key", () => {
     expect([...byPartition.keys()]).toEqual(["dt=2026-11-23/hour=06", "dt=2026-11-23/hour=07"]);
@@ -126,6 +135,27 @@ describe("plan", () => {
     expect(Object.values(again.tasks).map((t) => t.compact)).toEqual(
       Object.values(first.tasks).map((t) => t.compact),
     );
+  });
+
+  it("with dedupe by key, reads and digests the partitions within withinMinutes of each task", () => {
+    const deduping = definePipeline({ ...pipelineInput, dedupe: { key: ["shop"], withinMinutes: 10 } });
+    const spread = filesByTimePartition([...files, ref("09", "a", "f8"), ref("05", "c", "f7")], "hour");
+    const req = at(T0 + 6 * H);
+    const { candidates } = planCandidates(deduping, spread, req);
+    const plan = planRun(deduping, spread, candidates, none, req);
+    const h = (hour: string) => `dt=2026-11-23/hour=${hour}`;
+    // hour=06 owns [05:30, 06:30) and [06:00, 07:00); dedupe adds what lies within 10 minutes (07).
+    expect(plan.tasks[h("06")]!.aggregate.hop!.inputs).toEqual([h("05"), h("06"), h("07")]);
+    const plain = planRun(pipeline, spread, candidates, none, req);
+    expect(plain.tasks[h("06")]!.aggregate.hop!.inputs).toEqual([h("05"), h("06")]);
+    expect(Object.keys(plan.files).sort()).toEqual([h("05"), h("06"), h("07"), h("09")]);
+
+    // A replay landing next door reschedules the neighbour's compaction, which it does not without dedupe.
+    const more = filesByTimePartition([...spread.values()].flat().concat(ref("07", "b", "f6")), "hour");
+    const replan = planRun(deduping, more, candidates, publishedOf(plan), req);
+    expect(Object.keys(replan.tasks[h("06")]!.compact)).toEqual([h("06/shop=a"), h("06/shop=b")]);
+    const plainAgain = planRun(pipeline, more, candidates, publishedOf(plain), req);
+    expect(plainAgain.tasks[h("06")]?.compact ?? {}).toEqual({});
   });
 
   it("limits a backfill to partitions starting in its range", () => {

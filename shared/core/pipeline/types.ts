@@ -108,6 +108,21 @@ export interface AggregationsConfig {
   readonly tables: readonly AggregationConfig[];
 }
 
+/**
+ * Dedupe by business key, for at-least-once upstreams (a Storm replay, a Flink job restarted
+ * from a checkpoint, a producer retry): a row is dropped from the published table and the gold
+ * tables when another delivery of the same key, earlier in source order (topic, partition,
+ * offset), has an event time at most `withinMinutes` away. Like Spark's
+ * `dropDuplicatesWithinWatermark` and Flink's keep-first-row deduplication, the first delivery
+ * wins (see shared/core/stages/key-dedupe.ts).
+ */
+export interface DedupeConfig {
+  /** Column names or struct field paths whose values together identify an event. */
+  readonly key: readonly string[];
+  /** How far apart in event time two deliveries of one key may be and still be duplicates. */
+  readonly withinMinutes: number;
+}
+
 /** What a user writes in a pipeline file. */
 export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF extends ValueFormat> {
   readonly name: string;
@@ -120,6 +135,7 @@ export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF
   readonly quarantine?: QuarantineConfig;
   readonly writeBack?: WriteBackConfig;
   readonly aggregations?: AggregationsConfig;
+  readonly dedupe?: DedupeConfig;
 }
 
 /** A validated pipeline with every default filled in. */
@@ -134,4 +150,5 @@ export interface Pipeline {
   readonly quarantine: QuarantineConfig;
   readonly writeBack?: WriteBackConfig;
   readonly aggregations?: Required<AggregationsConfig>;
+  readonly dedupe?: DedupeConfig;
 }

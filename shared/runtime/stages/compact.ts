@@ -1,28 +1,42 @@
 import { offsetSpans } from "../../core/stages/dedupe.ts";
+import { compileKeyDedupe } from "../../core/stages/key-dedupe.ts";
 import { type Manifest, manifestKey, outputFileCount } from "../../core/stages/manifest.ts";
 import { type CompactOutput, parseStageInput, partitionItemSchema } from "../../core/stages/stage-io.ts";
 import { fileSchema } from "../../core/table-layout.ts";
+import { type KeyDedupeContext, loadKeyDedupeContext } from "./dedupe-context.ts";
 import { loadPartitionRows } from "./raw-rows.ts";
 import { readJson, readPlan, type StageDeps, startTiming } from "./stage-deps.ts";
 import { publishPartition } from "./write-published.ts";
 
 /**
  * The compact stage, for one time partition of a run: merges each stale partition path's
- * committed raw files into ceil(size / target) files, deduped on (topic, partition, offset),
- * and publishes them with a manifest. Re-running it on the same input writes nothing.
+ * committed raw files into ceil(size / target) files, deduped on (topic, partition, offset) and,
+ * when the pipeline says so, on its business key, and publishes them with a manifest.
+ * Re-running it on the same input writes nothing.
  */
 export function createCompactStage(deps: StageDeps): (input: unknown) => Promise<CompactOutput> {
   const { pipeline, store } = deps;
   const { table } = pipeline.sink;
   const schema = fileSchema(pipeline);
   const targetBytes = pipeline.sink.targetFileSizeMiB * 1024 * 1024;
+  const keyDedupe = compileKeyDedupe(pipeline);
 
   return async (input) => {
     const done = startTiming();
     const item = parseStageInput("compact", partitionItemSchema, input);
     const plan = await readPlan(store, pipeline, item.runId);
     const task = plan.tasks[item.partition];
-    const totals = { filesIn: 0, bytesIn: 0, rowsIn: 0, duplicates: 0, rowsOut: 0, filesOut: 0, bytesOut: 0 };
+    const totals = {
+      filesIn: 0,
+      bytesIn: 0,
+      rowsIn: 0,
+      duplicates: 0,
+      keyDuplicates: 0,
+      rowsOut: 0,
+      filesOut: 0,
+      bytesOut: 0,
+    };
+    let context: Promise<KeyDedupeContext> | undefined;
     let unchanged = 0;
     const paths = Object.entries(task?.compact ?? {});
     // One path at a time: a path's rows are in memory while it is rewritten.
@@ -33,17 +47,24 @@ export function createCompactStage(deps: StageDeps): (input: unknown) => Promise
         continue;
       }
       const refs = (plan.files[item.partition] ?? []).filter((f) => f.partition === path);
-      const loaded = await loadPartitionRows(deps, refs);
+      // Dedupe by key reads the paths around this one, once per time partition.
+      if (keyDedupe) context ??= loadKeyDedupeContext(deps, plan, item.partition, keyDedupe);
+      const around = await context;
+      const loaded = around?.loaded.get(path) ?? (await loadPartitionRows(deps, refs));
+      const rows = around ? loaded.rows.filter((r) => !around.dropped.has(r)) : loaded.rows;
       const outcome = await publishPartition(deps, {
         kind: "compacted",
         table,
         partition: path,
         schema,
-        rows: loaded.rows,
-        files: outputFileCount(loaded.estimatedBytes, targetBytes),
+        rows,
+        files: outputFileCount(
+          (loaded.estimatedBytes * rows.length) / (loaded.rows.length || 1),
+          targetBytes,
+        ),
         inputDigest: digest,
         inputs: { files: loaded.filesIn, rows: loaded.rowsIn, bytes: loaded.bytesIn },
-        offsets: offsetSpans(loaded.rows),
+        offsets: offsetSpans(rows),
         runId: plan.runId,
         createdAt: plan.now,
       });
@@ -52,6 +73,7 @@ export function createCompactStage(deps: StageDeps): (input: unknown) => Promise
       totals.bytesIn += loaded.bytesIn;
       totals.rowsIn += loaded.rowsIn;
       totals.duplicates += loaded.duplicates;
+      totals.keyDuplicates += loaded.rows.length - rows.length;
       totals.rowsOut += outcome.manifest.rows;
       totals.filesOut += outcome.manifest.files.length;
       totals.bytesOut += outcome.bytes;
