@@ -26,8 +26,8 @@ const stream = sampleStream({
   lateEvery: 11,
   tooLateEvery: 23,
 });
-// The ingest lags: late records (within the allowed lateness by their Kafka time) land after
-// the first run has published their windows, as a retried range would.
+// The ingest lags: late records (behind the stream by less than the allowed lateness) land
+// after the first run has published their windows, as a retried range would.
 const held = stream.filter((r) => r.arrival === "late" && r.sample.eventTime < DEFAULT_START_MS + 3_600_000);
 const first = stream.filter((r) => !held.includes(r));
 const now = simulatedNow(pipeline, Math.max(...stream.map((r) => r.timestamp)));

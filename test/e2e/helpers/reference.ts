@@ -8,17 +8,47 @@ import { queryDuckDb, sqlString } from "../../helpers/duckdb.ts";
  * from anything lakestream wrote), and compared with the published tables by DuckDB too.
  */
 
-/**
- * Writes the good records (the ones the pipeline must not quarantine) as JSON Lines for DuckDB,
- * each with the offset range its batch covered in its topic-partition (b_first, b_last), which
- * the event-time watermark is defined on.
- */
+/** A record as the reference sees it: its bytes, where Kafka put it, and its batch's range there. */
+export interface ReferenceRecord {
+  readonly value: Uint8Array;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The Kafka timestamp (informational: lateness never reads it). */
+  readonly timestamp: number;
+  /** The offset range its batch covered in its topic-partition, which the watermark is defined on. */
+  readonly batch: { readonly first: number; readonly last: number };
+}
+
+/** Writes the good records (the ones the pipeline must not quarantine) as JSON Lines for DuckDB. */
+export async function writeReferenceInput(
+  dir: string,
+  records: readonly ReferenceRecord[],
+  name = "input.jsonl",
+): Promise<string> {
+  const path = join(dir, name);
+  const lines = records.map((r) => {
+    const event = JSON.parse(new TextDecoder().decode(r.value)) as Record<string, unknown>;
+    return JSON.stringify({
+      ...event,
+      k_topic: r.topic,
+      k_partition: r.partition,
+      k_offset: r.offset,
+      arrival: r.timestamp,
+      b_first: r.batch.first,
+      b_last: r.batch.last,
+    });
+  });
+  await writeFile(path, `${lines.join("\n")}\n`);
+  return path;
+}
+
+/** The sample stream's good records, each with the range of the batch `batches` put it in. */
 export async function writeInput(
   dir: string,
   stream: readonly StreamRecord[],
   batches: readonly (readonly StreamRecord[])[],
 ): Promise<string> {
-  const path = join(dir, "input.jsonl");
   const range = new Map<StreamRecord, { first: number; last: number }>();
   for (const batch of batches) {
     const byPartition = Map.groupBy(batch, (r) => `${r.topic}/${r.partition}`);
@@ -28,24 +58,15 @@ export async function writeInput(
       for (const r of records) range.set(r, span);
     }
   }
-  const lines = stream
-    .filter((r) => r.sample.bad === undefined)
-    .map((r) => {
-      const event = JSON.parse(new TextDecoder().decode(r.value!)) as Record<string, unknown>;
-      const span = range.get(r);
-      if (!span) throw new Error(`record ${r.partition}/${r.offset} is in no batch`);
-      return JSON.stringify({
-        ...event,
-        k_topic: r.topic,
-        k_partition: r.partition,
-        k_offset: r.offset,
-        arrival: r.timestamp,
-        b_first: span.first,
-        b_last: span.last,
-      });
-    });
-  await writeFile(path, `${lines.join("\n")}\n`);
-  return path;
+  const good = stream.filter((r) => r.sample.bad === undefined);
+  return writeReferenceInput(
+    dir,
+    good.map((r) => {
+      const batch = range.get(r);
+      if (!batch) throw new Error(`record ${r.partition}/${r.offset} is in no batch`);
+      return { ...r, value: r.value!, batch };
+    }),
+  );
 }
 
 const ROWS = (input: string) => `
@@ -59,17 +80,24 @@ const ROWS = (input: string) => `
   WHERE NOT regexp_matches(user_agent, 'bot|crawler|spider|headless', 'i')`;
 
 const LATENESS_MS = 30 * 60_000;
+/**
+ * clickstream dedupes on event_id: the first delivery in source order stays. (Every delivery of
+ * an event_id here carries the same ts, so the pipeline's 10-minute horizon always holds.)
+ */
+const FIRST_DELIVERY = "row_number() OVER (PARTITION BY event_id ORDER BY k_topic, k_partition, k_offset)";
 
 /**
- * The rows with their watermark, straight from the definition: the largest event time of the
- * rows of the same topic-partition in batches that ended before this row's batch began, minus
- * the allowed lateness (NULL: no earlier batch, never late). The Kafka timestamp plays no part.
+ * The rows (first delivery of each event_id) with their watermark, straight from the definition:
+ * the largest event time of the rows (every delivery) of the same topic-partition in batches that
+ * ended before this row's batch began, minus the allowed lateness (NULL: no earlier batch, never
+ * late). The Kafka timestamp plays no part.
  */
 const SOURCE = (input: string, watermarks = true) => `
-  WITH r AS (${ROWS(input)})
+  WITH a AS (${ROWS(input)}),
+       r AS (SELECT * FROM a QUALIFY ${FIRST_DELIVERY} = 1)
   SELECT r.*, ${
     watermarks
-      ? `(SELECT max(e.t) FROM r e
+      ? `(SELECT max(e.t) FROM a e
           WHERE e.k_topic = r.k_topic AND e.k_partition = r.k_partition AND e.b_last < r.b_first)
          - ${LATENESS_MS}`
       : "CAST(NULL AS BIGINT)"
@@ -137,17 +165,21 @@ export async function compareGold(lake: string, input: string, { watermarks = tr
   };
 }
 
-/** The compacted table against the input: each source offset exactly once, and no other. */
+/**
+ * The compacted table against the input: each source offset exactly once, each event_id once
+ * (its first delivery), and no other.
+ */
 export async function compareCompacted(lake: string, input: string) {
   const table = `read_parquet(${sqlString(`${lake}/published/clickstream_events/**/*.parquet`)}, hive_partitioning = true)`;
   const [dupes] = await queryDuckDb(
-    `SELECT count(*) - count(DISTINCT (_topic, _partition, _offset)) AS n FROM ${table}`,
+    `SELECT count(*) - count(DISTINCT (_topic, _partition, _offset)) AS n,
+            count(*) - count(DISTINCT event_id) AS keys FROM ${table}`,
   );
   const offsets = await compare(
     `SELECT k_topic, k_partition, k_offset FROM (${SOURCE(input)})`,
     `SELECT _topic, _partition, _offset FROM ${table}`,
   );
-  return { duplicates: Number(dupes!.n), offsets };
+  return { duplicates: Number(dupes!.n), keyDuplicates: Number(dupes!.keys), offsets };
 }
 
 /** Too-late records of the 15-minute table: quarantined lines against the input's. */
