@@ -21,7 +21,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      { extends: true, test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 300_000 } },
+      {
+        extends: true,
+        // cdk synth (esbuild bundles) runs in beforeAll: on a loaded machine it takes over 10 s.
+        test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
       {
         extends: true,
         test: {
