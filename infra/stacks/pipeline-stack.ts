@@ -67,7 +67,10 @@ export class PipelineStack extends Stack {
     // The table names the database by value, so CloudFormation cannot see the dependency.
     this.addStackDependency(shared, "the Glue table needs the Glue database");
 
-    this.layout = { namespace: config.glue.databaseName, hivePublished: pipeline.sink.tableFormat === "hive" };
+    this.layout = {
+      namespace: config.glue.databaseName,
+      hivePublished: pipeline.sink.tableFormat === "hive",
+    };
     assertOwnPrefixes(pipeline);
     this.lake = new LakeBucket(this, "Lake", {
       ...config.lake,

@@ -62,6 +62,10 @@ export const clickstream = definePipeline({
   partitioning: { eventTime: { field: "ts" }, granularity: "hour" },
   sink: { table: "clickstream_events", format: "parquet", compression: "zstd", targetFileSizeMiB: 64 },
   quarantine: { prefix: "_quarantine" },
+  // At-least-once upstreams (a tracker's retry, a Storm replay, a Flink restart) send an event
+  // again at another offset, with its own `ts`: the published and gold tables keep its first
+  // delivery only. Ten minutes also covers a client that stamps `ts` anew on each retry.
+  dedupe: { key: ["event_id"], withinMinutes: 10 },
   // Gold tables: windowed on event time; records may arrive up to 30 minutes after their window.
   aggregations: {
     allowedLatenessMinutes: 30,

@@ -4,6 +4,7 @@ import { decodeKafkaEvent } from "../core/kafka-decode.ts";
 import type { KafkaBatchResponse } from "../core/kafka-event.ts";
 import { commitKey, type OffsetRange } from "../core/keys.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
+import { maxEventTimes, type RangeEventTime } from "../core/stages/watermarks.ts";
 import { type ObjectStore, StorageError } from "../storage/object-store.ts";
 import { type WriteBackSink, writeBackMessages } from "./write-back-rows.ts";
 import { contentTypeOf, type WrittenFile, writeFileOnce } from "./write-files.ts";
@@ -19,6 +20,8 @@ export interface IngestSummary {
   readonly quarantined: number;
   readonly files: readonly { readonly key: string; readonly partition: string; readonly rows: number }[];
   readonly quarantineFiles: readonly string[];
+  /** Per committed range, the largest event time written: what later batches' watermarks build on. */
+  readonly maxEventTimes: readonly RangeEventTime[];
 }
 
 export interface IngestResult {
@@ -120,10 +123,11 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
   };
 }
 
-const emptyPlan: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined"> = {
+const emptyPlan: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined" | "rows"> = {
   recordsIn: 0,
   filtered: 0,
   quarantined: 0,
+  rows: [],
 };
 
 function ok(): KafkaBatchResponse {
@@ -133,7 +137,7 @@ function ok(): KafkaBatchResponse {
 function summarize(
   pipeline: Pipeline,
   batch: readonly OffsetRange[],
-  planned: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined">,
+  planned: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined" | "rows">,
   data: readonly WrittenFile[],
   bad: readonly WrittenFile[],
 ): IngestSummary {
@@ -147,5 +151,6 @@ function summarize(
     quarantined: planned.quarantined,
     files: data.map((w) => ({ key: w.key, partition: w.file.partitionPath ?? "", rows: w.file.rows })),
     quarantineFiles: bad.map((w) => w.key),
+    maxEventTimes: maxEventTimes(pipeline, planned.rows, batch),
   };
 }

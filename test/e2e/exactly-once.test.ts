@@ -60,7 +60,7 @@ beforeAll(async () => {
   dir = await tempDir("exactly-once");
   lake = join(dir, "lake");
   store = new FsObjectStore(lake, { durable: false });
-  input = await writeInput(dir, stream);
+  input = await writeInput(dir, stream, batches);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -209,7 +209,9 @@ describe("exactly once where it is published", () => {
     );
     expect(last!.operation).toBe("overwrite");
     expect(await tableContent()).toEqual(before);
-    expect(await compareGold(lake, input)).toMatchObject({
+    // A dataset prefix has no commit records, so no watermarks: like a Spark batch query, which
+    // ignores withWatermark, the backfill counts every row, the too-late ones too.
+    expect(await compareGold(lake, input, { watermarks: false })).toMatchObject({
       byType: { missing: 0, extra: 0 },
       activeUsers: { missing: 0, extra: 0 },
     });

@@ -26,8 +26,8 @@ const stream = sampleStream({
   lateEvery: 11,
   tooLateEvery: 23,
 });
-// The ingest lags: late records (within the allowed lateness by their Kafka time) land after
-// the first run has published their windows, as a retried range would.
+// The ingest lags: late records (behind the stream by less than the allowed lateness) land
+// after the first run has published their windows, as a retried range would.
 const held = stream.filter((r) => r.arrival === "late" && r.sample.eventTime < DEFAULT_START_MS + 3_600_000);
 const first = stream.filter((r) => !held.includes(r));
 const now = simulatedNow(pipeline, Math.max(...stream.map((r) => r.timestamp)));
@@ -56,7 +56,7 @@ describe("late records", () => {
       });
     const one = await run("one", now);
     expect(one.status).toBe("SUCCEEDED");
-    const partial = await compareGold(lake, await writeInput(dir, first));
+    const partial = await compareGold(lake, await writeInput(dir, first, batchesOf(first, 200)));
     expect(partial.byType).toMatchObject({ missing: 0, extra: 0 });
 
     expect(held.length).toBeGreaterThan(5);
@@ -68,7 +68,7 @@ describe("late records", () => {
       "dt=2026-11-23/hour=06",
       "dt=2026-11-23/hour=07",
     ]);
-    const full = await writeInput(dir, stream);
+    const full = await writeInput(dir, stream, [...batchesOf(first, 200), held]);
     const gold = await compareGold(lake, full);
     expect(gold.byType).toMatchObject({ missing: 0, extra: 0 });
     expect(gold.activeUsers).toMatchObject({ missing: 0, extra: 0 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleStream } from "../../shared/local/main-job/sample-stream.ts";
+import { batchesOf, sampleStream } from "../../shared/local/main-job/sample-stream.ts";
 import { DEFAULT_START_MS } from "../../shared/local/sample-records.ts";
 import { tempDir } from "../helpers/lake.ts";
 import { openInBrowser } from "./helpers/browser.ts";
@@ -33,7 +33,7 @@ beforeAll(async () => {
   summary = JSON.parse(out.stdout.trim().split("\n").at(-1)!);
   stderr = out.stderr;
   const stream = sampleStream({ ...STREAM, startMs: DEFAULT_START_MS, topic: "clickstream" });
-  input = await writeInput(dir, stream);
+  input = await writeInput(dir, stream, batchesOf(stream, 200));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

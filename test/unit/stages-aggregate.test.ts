@@ -4,6 +4,7 @@ import { definePipeline } from "../../shared/core/pipeline/define-pipeline.ts";
 import type { AggregationConfig } from "../../shared/core/pipeline/types.ts";
 import { compileAggregation } from "../../shared/core/stages/aggregate.ts";
 import type { LineageRow } from "../../shared/core/stages/dedupe.ts";
+import { ROW_WATERMARK } from "../../shared/core/stages/watermarks.ts";
 
 const M = 60_000;
 const T0 = Date.UTC(2026, 10, 23, 6, 0, 0);
@@ -29,12 +30,14 @@ function pipelineWith(tables: AggregationConfig[], allowedLatenessMinutes = 10) 
 }
 
 let offset = 0;
+/** A row at event minute `minute`; `watermarkMinute` is its batch's watermark (none: never late). */
 function order(
   minute: number,
   shop: string,
   qty: number | null,
   price: bigint | null,
-  arrivedMinute = minute,
+  watermarkMinute?: number,
+  arrivedAt = T0 + minute * M,
 ) {
   return {
     at: T0 + minute * M,
@@ -45,7 +48,8 @@ function order(
     _topic: "orders",
     _partition: 0,
     _offset: BigInt(offset++),
-    _ts: T0 + arrivedMinute * M,
+    _ts: arrivedAt,
+    ...(watermarkMinute === undefined ? {} : { [ROW_WATERMARK]: T0 + watermarkMinute * M }),
   } as LineageRow;
 }
 
@@ -72,7 +76,7 @@ describe("compileAggregation", () => {
       order(20, "a", 3, 250n),
       order(40, "b", 1, 99n),
     ];
-    const { rows: out, late, windows } = agg.compute(rows, HOUR, 10 * M);
+    const { rows: out, late, windows } = agg.compute(rows, HOUR);
     expect(windows).toBe(2);
     expect(late).toEqual([]);
     expect(out).toEqual([
@@ -121,7 +125,6 @@ describe("compileAggregation", () => {
     const out = agg.compute(
       [order(-10, "a", 1, 1n), order(10, "a", 1, 1n), order(70, "a", 1, 1n)],
       HOUR,
-      0,
     ).rows;
     expect(out.map((r) => [(r.window_start as number) - T0, r.n])).toEqual([
       [-30 * M, 2n],
@@ -129,25 +132,46 @@ describe("compileAggregation", () => {
     ]);
   });
 
-  it("counts records arriving within the allowed lateness and sets later ones aside with their window", () => {
+  it("counts a row until its batch's watermark reaches the window end, whatever its Kafka timestamp", () => {
     const p = pipelineWith([
       { table: "t", window: { sizeMinutes: 15 }, groupBy: [], measures: { n: { fn: "count" } } },
     ]);
     const agg = compileAggregation(p, p.aggregations!.tables[0]!);
-    const onTime = order(1, "a", 1, 1n, 2);
-    const lateOk = order(2, "a", 1, 1n, 25); // window ends at 15, closes at 25: counted
-    const tooLate = order(3, "a", 1, 1n, 26);
-    const result = agg.compute([onTime, lateOk, tooLate], HOUR, 10 * M);
-    expect(result.rows[0]!.n).toBe(2n);
+    const WEEK = 7 * 24 * 60 * M;
+    // Written back by another engine a week later, stamped with the wall clock: on time.
+    const refed = order(1, "a", 1, 1n, undefined, T0 + WEEK);
+    const firstBatch = order(2, "a", 1, 1n);
+    const justBefore = order(3, "a", 1, 1n, 14, T0 + WEEK);
+    const tooLate = order(4, "a", 1, 1n, 15, T0 + 5 * M);
+    const result = agg.compute([refed, firstBatch, justBefore, tooLate], HOUR);
+    expect(result.rows[0]!.n).toBe(3n);
     expect(result.late).toEqual([
       {
         row: tooLate,
         window: { start: T0, end: T0 + 15 * M },
-        eventTime: T0 + 3 * M,
-        arrivedAt: T0 + 26 * M,
+        eventTime: T0 + 4 * M,
+        watermark: T0 + 15 * M,
+        arrivedAt: T0 + 5 * M,
       },
     ]);
-    expect(result.counted).toEqual([onTime, lateOk]);
+    expect(result.counted).toEqual([refed, firstBatch, justBefore]);
+  });
+
+  it("sets a row aside only for the hopping windows its watermark has passed", () => {
+    const p = pipelineWith([
+      {
+        table: "hop",
+        window: { sizeMinutes: 60, slideMinutes: 30 },
+        groupBy: [],
+        measures: { n: { fn: "count" } },
+      },
+    ]);
+    const agg = compileAggregation(p, p.aggregations!.tables[0]!);
+    // Event at 40 min: windows [0, 60) and [30, 90); the watermark (70) has passed only the first.
+    const owner = { start: T0, end: T0 + 120 * M };
+    const result = agg.compute([order(40, "a", 1, 1n, 70)], owner);
+    expect(result.rows.map((r) => (r.window_start as number) - T0)).toEqual([30 * M]);
+    expect(result.late.map((l) => l.window.start - T0)).toEqual([0]);
   });
 });
 

@@ -163,4 +163,32 @@ describe("compact", () => {
     expect(listed.filter((k) => k.endsWith(".parquet"))).toEqual(manifest.files.map((f) => f.key));
     expect(manifest.runId).toBe("rerun");
   });
+
+  it("drops an upstream's replay (the same events at new offsets) by event_id and counts it apart", async () => {
+    const ingest = createIngest({ pipeline, store });
+    // Written back a week later by another engine: new offsets, wall-clock Kafka timestamps.
+    const replay = Array.from({ length: 40 }, (_, j) => {
+      const s = sampleRecord(j, false, { spacingMs: 1000 });
+      return {
+        topic: "clickstream",
+        partition: 0,
+        offset: 5000 + j,
+        timestamp: Date.UTC(2026, 10, 30),
+        timestampType: "CREATE_TIME" as const,
+        key: enc.encode(s.key),
+        value: s.value,
+        headers: [],
+      };
+    });
+    await ingest(encodeKafkaEvent(replay, { eventSource: "SelfManagedKafka", bootstrapServers: "x" }));
+    const out = await runCompact(store, "replayed");
+    expect(out).toMatchObject({ rowsIn: 1176 + 30 + 40, duplicates: 30, keyDuplicates: 40, rowsOut: 1176 });
+    const manifest = JSON.parse(
+      new TextDecoder().decode(await store.get(`published/clicks_small/${HOUR}/_SUCCESS`)),
+    ) as Manifest;
+    // The first deliveries stay: no published row comes from the replay's offsets.
+    expect(manifest.offsets).toEqual([
+      { topic: "clickstream", partition: 0, first: 0, last: 1198, offsets: 1176 },
+    ]);
+  });
 });

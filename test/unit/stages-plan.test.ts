@@ -14,7 +14,7 @@ const M = 60_000;
 const H = 60 * M;
 const T0 = Date.UTC(2026, 10, 23, 6, 0, 0);
 
-const pipeline = definePipeline({
+const pipelineInput = {
   name: "orders",
   source: { topics: ["orders"], valueFormat: "json" as const },
   schema: { at: { type: "timestamp" as const }, shop: { type: "string" as const } },
@@ -28,11 +28,12 @@ const pipeline = definePipeline({
         table: "hop",
         window: { sizeMinutes: 60, slideMinutes: 30 },
         groupBy: [],
-        measures: { n: { fn: "count" } },
+        measures: { n: { fn: "count" as const } },
       },
     ],
   },
-});
+};
+const pipeline = definePipeline(pipelineInput);
 
 const ref = (hour: string, shop: string, key: string): RawFileRef => ({
   key: `orders/dt=2026-11-23/hour=${hour}/shop=${shop}/${key}.parquet`,
@@ -48,6 +49,15 @@ const at = (now: number, more: Partial<PlanRequest> = {}): PlanRequest => ({
   force: false,
   ...more,
 });
+
+function publishedOf(plan: ReturnType<typeof planRun>) {
+  const published = { compacted: new Map<string, string>(), aggregate: new Map<string, string>() };
+  for (const [tp, task] of Object.entries(plan.tasks)) {
+    for (const [path, d] of Object.entries(task.compact)) published.compacted.set(path, d);
+    for (const [t, a] of Object.entries(task.aggregate)) published.aggregate.set(`${t}/${tp}`, a.digest);
+  }
+  return published;
+}
 
 describe("plan", () => {
   it("groups committed files by time partition, once per key", () => {
@@ -109,6 +119,43 @@ describe("plan", () => {
     expect(
       planRun(pipeline, byPartition, candidates, published, { ...req, force: true }).scheduled,
     ).toHaveLength(3);
+  });
+
+  it("recomputes a gold partition when a watermark of its input changes (another lateness)", () => {
+    const req = at(T0 + 4 * H);
+    const { candidates } = planCandidates(pipeline, byPartition, req);
+    const first = planRun(pipeline, byPartition, candidates, none, req);
+    const marked = filesByTimePartition(
+      files.map((f) => ({ ...f, watermark: T0 })),
+      "hour",
+    );
+    const again = planRun(pipeline, marked, candidates, none, req);
+    const digests = (p: typeof first) => Object.values(p.tasks).map((t) => t.aggregate.hop?.digest);
+    expect(digests(again)).not.toEqual(digests(first));
+    expect(Object.values(again.tasks).map((t) => t.compact)).toEqual(
+      Object.values(first.tasks).map((t) => t.compact),
+    );
+  });
+
+  it("with dedupe by key, reads and digests the partitions within withinMinutes of each task", () => {
+    const deduping = definePipeline({ ...pipelineInput, dedupe: { key: ["shop"], withinMinutes: 10 } });
+    const spread = filesByTimePartition([...files, ref("09", "a", "f8"), ref("05", "c", "f7")], "hour");
+    const req = at(T0 + 6 * H);
+    const { candidates } = planCandidates(deduping, spread, req);
+    const plan = planRun(deduping, spread, candidates, none, req);
+    const h = (hour: string) => `dt=2026-11-23/hour=${hour}`;
+    // hour=06 owns [05:30, 06:30) and [06:00, 07:00); dedupe adds what lies within 10 minutes (07).
+    expect(plan.tasks[h("06")]!.aggregate.hop!.inputs).toEqual([h("05"), h("06"), h("07")]);
+    const plain = planRun(pipeline, spread, candidates, none, req);
+    expect(plain.tasks[h("06")]!.aggregate.hop!.inputs).toEqual([h("05"), h("06")]);
+    expect(Object.keys(plan.files).sort()).toEqual([h("05"), h("06"), h("07"), h("09")]);
+
+    // A replay landing next door reschedules the neighbour's compaction, which it does not without dedupe.
+    const more = filesByTimePartition([...spread.values()].flat().concat(ref("07", "b", "f6")), "hour");
+    const replan = planRun(deduping, more, candidates, publishedOf(plan), req);
+    expect(Object.keys(replan.tasks[h("06")]!.compact)).toEqual([h("06/shop=a"), h("06/shop=b")]);
+    const plainAgain = planRun(pipeline, more, candidates, publishedOf(plain), req);
+    expect(plainAgain.tasks[h("06")]?.compact ?? {}).toEqual({});
   });
 
   it("limits a backfill to partitions starting in its range", () => {

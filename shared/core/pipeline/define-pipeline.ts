@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.ts";
 import type { Column, TableSchema } from "../schema.ts";
 import { aggregationsSchema, checkAggregations } from "../stages/aggregations-schema.ts";
+import { checkDedupe, dedupeSchema } from "../stages/dedupe-schema.ts";
 import * as z from "../zod.ts";
 import { columnName, identifier, topicName } from "./name-schemas.ts";
 import type { Pipeline, PipelineInput, ValueFormat } from "./types.ts";
@@ -70,6 +71,7 @@ const definition = z.strictObject({
     }),
     {},
   ),
+  dedupe: z.optional(dedupeSchema),
   quarantine: z._default(
     z.strictObject({ prefix: z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)) }),
     { prefix: "_quarantine" },
@@ -100,6 +102,7 @@ export function definePipeline<
     );
   }
   checkAggregations(pipeline, where);
+  checkDedupe(pipeline, where);
   const wbKey = pipeline.writeBack?.key;
   if (wbKey !== undefined && !(wbKey in pipeline.schema)) {
     throw new ConfigError(`${where}.writeBack.key`, `"${wbKey}" is not a column of the schema`);

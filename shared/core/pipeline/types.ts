@@ -120,14 +120,32 @@ export interface AggregationConfig {
 }
 
 /**
- * Windowed aggregations, computed once a window is closed. A record counts in a window when it
- * arrived (Kafka timestamp) at most `allowedLatenessMinutes` after the window's end; a later
- * one goes to quarantine with that reason. The same lateness delays when a partition is closed.
+ * Windowed aggregations, computed once a window is closed. Lateness follows the stream's
+ * event-time watermark, as Spark's `withWatermark` and Flink's bounded-out-of-orderness
+ * watermarks define it, never the Kafka timestamp: a record misses a window when the window's
+ * end ≤ the watermark of its batch, the largest event time of every earlier batch of its
+ * topic-partition minus `allowedLatenessMinutes` (see shared/core/stages/watermarks.ts). A missed
+ * record goes to quarantine with that reason. The same lateness delays when a partition is closed.
  */
 export interface AggregationsConfig {
   /** Defaults to 0. */
   readonly allowedLatenessMinutes?: number;
   readonly tables: readonly AggregationConfig[];
+}
+
+/**
+ * Dedupe by business key, for at-least-once upstreams (a Storm replay, a Flink job restarted
+ * from a checkpoint, a producer retry): a row is dropped from the published table and the gold
+ * tables when another delivery of the same key, earlier in source order (topic, partition,
+ * offset), has an event time at most `withinMinutes` away. Like Spark's
+ * `dropDuplicatesWithinWatermark` and Flink's keep-first-row deduplication, the first delivery
+ * wins (see shared/core/stages/key-dedupe.ts).
+ */
+export interface DedupeConfig {
+  /** Column names or struct field paths whose values together identify an event. */
+  readonly key: readonly string[];
+  /** How far apart in event time two deliveries of one key may be and still be duplicates. */
+  readonly withinMinutes: number;
 }
 
 /** What a user writes in a pipeline file. */
@@ -143,6 +161,7 @@ export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF
   readonly writeBack?: WriteBackConfig;
   readonly aggregations?: AggregationsConfig;
   readonly maintenance?: MaintenanceConfig;
+  readonly dedupe?: DedupeConfig;
 }
 
 /** A validated pipeline with every default filled in. */
@@ -158,4 +177,5 @@ export interface Pipeline {
   readonly writeBack?: WriteBackConfig;
   readonly aggregations?: Required<AggregationsConfig>;
   readonly maintenance: Required<MaintenanceConfig>;
+  readonly dedupe?: DedupeConfig;
 }

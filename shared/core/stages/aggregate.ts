@@ -3,13 +3,17 @@ import type { TableSchema } from "../schema.ts";
 import { columnPathReader, outputColumnName, resolveColumnPath } from "./column-path.ts";
 import type { LineageRow } from "./dedupe.ts";
 import { type Accumulator, compileMeasure } from "./measures.ts";
+import { missesWindow, rowWatermark } from "./watermarks.ts";
 import { type Window, type WindowSpec, windowSpec, windowsContaining, windowsEndingIn } from "./windows.ts";
 
-/** A row that arrived after its window closed (window end + allowed lateness). */
+/** A row whose batch's watermark had already passed the end of one of its windows. */
 export interface LateRow {
   readonly row: LineageRow;
   readonly window: Window;
   readonly eventTime: number;
+  /** The row's watermark (see watermarks.ts): its batch's earlier event times minus the lateness. */
+  readonly watermark: number;
+  /** The Kafka timestamp, for the operator only: it plays no part in lateness. */
   readonly arrivedAt: number;
 }
 
@@ -31,9 +35,10 @@ export interface CompiledAggregation {
   /**
    * Aggregates the windows ending in (owner.start, owner.end] over deduped rows. Rows outside
    * those windows are ignored (their owners count them), so the caller may pass every row of
-   * every partition the windows overlap.
+   * every partition the windows overlap. A row misses a window its watermark (carried by the
+   * row, see watermarks.ts) has reached; a row without one misses none.
    */
-  compute(rows: Iterable<LineageRow>, owner: Window, allowedLatenessMs: number): AggregateResult;
+  compute(rows: Iterable<LineageRow>, owner: Window): AggregateResult;
 }
 
 /** Compiles one declared gold table once per cold start. */
@@ -63,19 +68,19 @@ export function compileAggregation(pipeline: Pipeline, config: AggregationConfig
     config,
     spec,
     schema,
-    compute(rows, owner, allowedLatenessMs) {
+    compute(rows, owner) {
       const groups = new Map<string, { values: unknown[]; window: Window; accs: Accumulator[] }>();
       const late: LateRow[] = [];
       const counted: LineageRow[] = [];
       const owned = windowsEndingIn(owner.start, owner.end, spec);
       for (const row of rows) {
         const t = eventTimeOf(row);
+        const watermark = rowWatermark(row);
         let isCounted = false;
         for (const window of windowsContaining(t, spec)) {
           if (window.end <= owner.start || window.end > owner.end) continue;
-          const arrivedAt = row._ts as number;
-          if (arrivedAt > window.end + allowedLatenessMs) {
-            late.push({ row, window, eventTime: t, arrivedAt });
+          if (missesWindow(window.end, watermark)) {
+            late.push({ row, window, eventTime: t, watermark: watermark!, arrivedAt: row._ts as number });
             continue;
           }
           const values = keys.map((k) => k.read(row));

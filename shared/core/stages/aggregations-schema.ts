@@ -45,7 +45,8 @@ export const aggregationsSchema = z.strictObject({
     .check(z.minLength(1)),
 });
 
-const GROUPABLE = new Set(["string", "int32", "int64", "boolean", "date", "timestamp"]);
+/** Column types a group key (or a dedupe key) may have: exact equality, a stable text form. */
+export const GROUPABLE = new Set(["string", "int32", "int64", "boolean", "date", "timestamp"]);
 const NUMERIC = new Set(["int32", "int64", "double", "decimal"]);
 const ORDERED = new Set(["int32", "int64", "double", "decimal", "timestamp", "date", "string"]);
 const DISTINCTABLE = new Set([...GROUPABLE, "double", "decimal"]);

@@ -1,3 +1,5 @@
+import { ROW_WATERMARK } from "./watermarks.ts";
+
 /**
  * Exactly-once over raw files that may overlap. Retries, replays and bisected batches can
  * write a source offset into several raw files; a published table must hold it once.
@@ -14,6 +16,8 @@ export type LineageRow = Readonly<Record<string, unknown>> & {
 export interface FileRows<R extends LineageRow = LineageRow> {
   readonly key: string;
   readonly rows: readonly R[];
+  /** The watermark of the batch that wrote the file (see watermarks.ts); none: never late. */
+  readonly watermark?: number;
 }
 
 export interface DedupeResult<R extends LineageRow> {
@@ -33,21 +37,34 @@ export interface DedupeResult<R extends LineageRow> {
 export function dedupeRows<R extends LineageRow>(files: readonly FileRows<R>[]): DedupeResult<R> {
   const ordered = [...files].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const owner = new Map<string, number>();
+  // Offsets another file delivered with a lower watermark than the owner's: the lowest wins.
+  const lowered = new Map<string, number | undefined>();
   const kept: { row: R; file: number; index: number }[] = [];
   const keptPerFile = new Map<string, number>();
   let duplicates = 0;
-  for (const [file, { key, rows }] of ordered.entries()) {
+  for (const [file, { key, rows, watermark }] of ordered.entries()) {
     let count = 0;
     for (const [index, row] of rows.entries()) {
-      const id = `${row._topic}\u0000${row._partition}\u0000${row._offset}`;
+      const id = rowId(row);
       const first = owner.get(id);
       if (first === undefined) owner.set(id, file);
       if (first === undefined || first === file) {
         kept.push({ row, file, index });
         count++;
-      } else duplicates++;
+        continue;
+      }
+      duplicates++;
+      const current = lowered.has(id) ? lowered.get(id) : ordered[first]!.watermark;
+      if (current !== undefined && (watermark === undefined || watermark < current))
+        lowered.set(id, watermark);
     }
     keptPerFile.set(key, (keptPerFile.get(key) ?? 0) + count);
+  }
+  // Rows are the caller's freshly read objects: they carry their watermark from here on.
+  for (const k of kept) {
+    const id = lowered.size > 0 ? rowId(k.row) : "";
+    const watermark = lowered.has(id) ? lowered.get(id) : ordered[k.file]!.watermark;
+    if (watermark !== undefined) (k.row as Record<string, unknown>)[ROW_WATERMARK] = watermark;
   }
   kept.sort(
     (a, b) =>
@@ -86,6 +103,10 @@ export function offsetSpans(rows: readonly LineageRow[]): OffsetSpan[] {
   }
   if (current) out.push(current);
   return out;
+}
+
+function rowId(row: LineageRow): string {
+  return `${row._topic}\u0000${row._partition}\u0000${row._offset}`;
 }
 
 function compareText(a: string, b: string): number {

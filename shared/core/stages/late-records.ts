@@ -5,9 +5,10 @@ import type { LateRow } from "./aggregate.ts";
 import { LateRecordError } from "./errors.ts";
 
 /**
- * Records that arrived after their window closed do not change a published aggregate; they go
- * to quarantine with the reason and the row, so an operator can see them and fold them in by
- * hand (or widen `allowedLatenessMinutes` and backfill).
+ * Records that came after the stream's event-time watermark had passed their window (see
+ * watermarks.ts) do not change a published aggregate; they go to quarantine with the reason and
+ * the row, so an operator can see them and fold them in by hand (or widen
+ * `allowedLatenessMinutes` and backfill: the watermark is computed again with the run's lateness).
  */
 
 /** One file per gold table and owner partition, rewritten with each version of that partition. */
@@ -22,10 +23,11 @@ export function lateRecordLine(
   late: LateRow,
   allowedLatenessMs: number,
 ): Record<string, unknown> {
-  const closedAt = late.window.end + allowedLatenessMs;
   const error = new LateRecordError(
-    `arrived ${iso(late.arrivedAt)}, after window [${iso(late.window.start)}, ${iso(late.window.end)}) ` +
-      `of ${table} closed at ${iso(closedAt)}`,
+    `event time ${iso(late.eventTime)} is in window [${iso(late.window.start)}, ${iso(late.window.end)}) ` +
+      `of ${table}, which the watermark ${iso(late.watermark)} had reached (the largest event time of ` +
+      `earlier batches of ${late.row._topic}-${late.row._partition}, ${iso(late.watermark + allowedLatenessMs)}, ` +
+      `minus ${allowedLatenessMs / 60_000} min allowed lateness)`,
   );
   return {
     topic: late.row._topic,
@@ -34,6 +36,7 @@ export function lateRecordLine(
     table,
     eventTime: iso(late.eventTime),
     arrivedAt: iso(late.arrivedAt),
+    watermark: iso(late.watermark),
     window: { start: iso(late.window.start), end: iso(late.window.end) },
     error: { name: error.name, message: error.message },
     row: rowToJson(fileSchema(pipeline), late.row),

@@ -1,5 +1,6 @@
 import type { IcebergSchema, PartitionSpec } from "../iceberg/types.ts";
 import type { Pipeline } from "../pipeline/types.ts";
+import { dedupeContext, dedupeContextOfRange } from "./key-dedupe.ts";
 import { inputDigest } from "./manifest.ts";
 import {
   type Granularity,
@@ -8,7 +9,9 @@ import {
   partitionBounds,
   timePartitionOfPath,
   type Window,
+  type WindowSpec,
   windowSpec,
+  windowsEndingIn,
 } from "./windows.ts";
 
 /** A committed raw file, as the ingest's commit records list it. */
@@ -17,6 +20,12 @@ export interface RawFileRef {
   /** Full partition path (time and value columns). */
   readonly partition: string;
   readonly rows: number;
+  /**
+   * The watermark of the batch that wrote the file (epoch millis; see watermarks.ts), from the
+   * commit records; absent when no earlier batch of its topic-partition is known (or the file
+   * comes from a dataset prefix, which has no commits): then none of its rows is late.
+   */
+  readonly watermark?: number;
 }
 
 export interface PlanRequest {
@@ -45,7 +54,7 @@ export interface PublishedDigests {
 export interface PartitionTask {
   /** Full partition path → digest of its raw files; empty when the compacted table is up to date. */
   readonly compact: Readonly<Record<string, string>>;
-  /** Gold table → digest and the time partitions its windows read. */
+  /** Gold table → digest and the time partitions it reads: its windows' and, with dedupe, those within reach. */
   readonly aggregate: Readonly<
     Record<string, { readonly digest: string; readonly inputs: readonly string[] }>
   >;
@@ -131,19 +140,34 @@ export function planRun(
   const g = pipeline.partitioning.granularity;
   const tasks: Record<string, PartitionTask> = {};
   const files: Record<string, RawFileRef[]> = {};
+  // Dedupe by key decides a row against rows up to `withinMinutes` away, in other partitions
+  // too: those partitions are inputs (read, and in the digest), and so is the setting itself.
+  const within = pipeline.dedupe ? pipeline.dedupe.withinMinutes * 60_000 : 0;
+  const setting = pipeline.dedupe ? [`dedupe:${pipeline.dedupe.key.join(",")}@${within}`] : [];
+  const withData = (tps: readonly string[]) => tps.filter((p) => byPartition.has(p));
+  const keysOf = (tps: readonly string[], watermarks: boolean) =>
+    tps.flatMap((p) => byPartition.get(p)!.map((f) => (watermarks ? watermarkedKey(f) : f.key)));
   let upToDate = 0;
   for (const tp of candidates) {
     const compact: Record<string, string> = {};
     const own = byPartition.get(tp) ?? [];
+    const around = pipeline.dedupe ? withData(dedupeContext(tp, g, within)) : [];
+    const context = pipeline.dedupe ? [...keysOf(around, false), ...setting] : [];
     for (const [path, refs] of Object.entries(Object.groupBy(own, (f) => f.partition))) {
-      const digest = inputDigest(refs!.map((f) => f.key));
+      const digest = inputDigest([...refs!.map((f) => f.key), ...context]);
       if (request.force || !sameDigest(published.compacted.get(path), digest)) compact[path] = digest;
     }
     const aggregate: Record<string, { digest: string; inputs: string[] }> = {};
     for (const agg of pipeline.aggregations?.tables ?? []) {
-      const inputs = inputPartitionsOfOwner(tp, g, windowSpec(agg.window)).filter((p) => byPartition.has(p));
-      if (inputs.length === 0) continue;
-      const digest = inputDigest(inputs.flatMap((p) => byPartition.get(p)!.map((f) => f.key)));
+      const spec = windowSpec(agg.window);
+      if (withData(inputPartitionsOfOwner(tp, g, spec)).length === 0) continue;
+      const inputs = withData(
+        pipeline.dedupe
+          ? dedupeContextOfRange(...windowSpan(tp, g, spec), g, within)
+          : inputPartitionsOfOwner(tp, g, spec),
+      );
+      // Watermarks decide which rows count: a changed one (another lateness) is another input.
+      const digest = inputDigest([...keysOf(inputs, true), ...setting]);
       if (request.force || !sameDigest(published.aggregate.get(`${agg.table}/${tp}`), digest)) {
         aggregate[agg.table] = { digest, inputs };
       }
@@ -153,7 +177,11 @@ export function planRun(
       continue;
     }
     tasks[tp] = { compact, aggregate };
-    const reads = new Set([tp, ...Object.values(aggregate).flatMap((a) => a.inputs)]);
+    const reads = new Set([
+      tp,
+      ...(Object.keys(compact).length > 0 ? around : []),
+      ...Object.values(aggregate).flatMap((a) => a.inputs),
+    ]);
     for (const p of reads) if (byPartition.has(p)) files[p] = [...byPartition.get(p)!];
   }
   return { scheduled: Object.keys(tasks).sort(), tasks, files, upToDate };
@@ -169,6 +197,17 @@ export interface IcebergTableRef {
   readonly location: string;
   readonly schema: IcebergSchema;
   readonly spec: PartitionSpec;
+}
+
+/** [first window start, owner end): the event times the windows owned by `owner` count. */
+function windowSpan(owner: string, g: Granularity, spec: WindowSpec): [number, number] {
+  const { start, end } = partitionBounds(owner, g);
+  return [Math.min(start, ...windowsEndingIn(start, end, spec).map((w) => w.start)), end];
+}
+
+/** A file key with its watermark, so the digest changes when the watermark does. */
+function watermarkedKey(f: RawFileRef): string {
+  return f.watermark === undefined ? f.key : `${f.key}@${f.watermark}`;
 }
 
 /** The plan a run writes to the lake and every later stage of the run reads. */

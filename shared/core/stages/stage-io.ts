@@ -71,7 +71,10 @@ export interface CompactOutput {
   readonly filesIn: number;
   readonly bytesIn: number;
   readonly rowsIn: number;
+  /** Rows dropped because another raw file holds the same source offset (retries, replays). */
   readonly duplicates: number;
+  /** Rows dropped as later deliveries of a business key (pipeline `dedupe`); rowsIn = rowsOut + both. */
+  readonly keyDuplicates: number;
   readonly rowsOut: number;
   readonly filesOut: number;
   readonly bytesOut: number;

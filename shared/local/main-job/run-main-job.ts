@@ -25,7 +25,7 @@ export interface MainJobOptions {
   readonly now?: number;
   readonly progress: Progress;
   readonly report: boolean;
-  /** Overrides the pipeline's allowed lateness for this run (historical data read from Kafka arrives "late"). */
+  /** Overrides the pipeline's allowed lateness for this run: watermarks are recomputed with it. */
   readonly allowedLatenessMinutes?: number;
 }
 

@@ -13,10 +13,16 @@ export interface SampleStreamOptions {
   readonly partitions?: number;
   /** Every n-th record is broken (quarantined by the ingest). */
   readonly badEvery?: number;
-  /** Every n-th record arrives late but within the allowed lateness (counted, recomputed). */
+  /**
+   * Every n-th record arrives `lateMinutes` late, after newer records but within the allowed
+   * lateness of the event-time watermark (counted, recomputed).
+   */
   readonly lateEvery?: number;
   readonly lateMinutes?: number;
-  /** Every n-th record arrives after its windows closed (quarantined by aggregate). */
+  /**
+   * Every n-th record arrives `tooLateMinutes` late, after records so much newer that the
+   * watermark has passed its windows (quarantined by aggregate).
+   */
   readonly tooLateEvery?: number;
   readonly tooLateMinutes?: number;
 }

@@ -18,8 +18,12 @@ export function renderReport(d: ReportData): string {
     ["rows written", fmt(ingest.rowsWritten), `${fmt(ingest.files)} raw files`],
     ["quarantined", fmt(ingest.quarantined), "bad records, with reason"],
     ["filtered", fmt(ingest.filtered), "dropped by the transform"],
-    ["duplicates dropped", fmt(c.duplicates), "by compaction"],
-    ["late records", fmt(late), "after window + lateness"],
+    [
+      "duplicates dropped",
+      fmt(c.duplicates + c.keyDuplicates),
+      `${fmt(c.duplicates)} by offset, ${fmt(c.keyDuplicates)} by key`,
+    ],
+    ["late records", fmt(late), "behind the event-time watermark"],
     ["partitions", fmt(run.stages.plan.scheduled), `${fmt(run.stages.plan.upToDate)} already up to date`],
     ["files", `${fmt(c.filesIn)} → ${fmt(c.filesOut)}`, `${bytes(c.bytesIn)} → ${bytes(c.bytesOut)}`],
   ]

@@ -1,5 +1,6 @@
 import { type CompiledAggregation, compileAggregation } from "../../core/stages/aggregate.ts";
 import { type LineageRow, offsetSpans } from "../../core/stages/dedupe.ts";
+import { compileKeyDedupe, type KeyDedupe } from "../../core/stages/key-dedupe.ts";
 import { lateRecordLine, lateRecordsKey } from "../../core/stages/late-records.ts";
 import { type Manifest, manifestKey } from "../../core/stages/manifest.ts";
 import type { PlanDocument } from "../../core/stages/plan.ts";
@@ -26,6 +27,7 @@ export function createAggregateStage(deps: StageDeps): (input: unknown) => Promi
   const compiled = new Map(
     (pipeline.aggregations?.tables ?? []).map((a) => [a.table, compileAggregation(pipeline, a)]),
   );
+  const keyDedupe = compileKeyDedupe(pipeline);
 
   return async (input) => {
     const done = startTiming();
@@ -44,7 +46,9 @@ export function createAggregateStage(deps: StageDeps): (input: unknown) => Promi
           continue;
         }
       }
-      tables.push(await aggregatePartition(deps, plan, agg, item.partition, digest, inputs, cache));
+      tables.push(
+        await aggregatePartition(deps, plan, agg, item.partition, digest, inputs, cache, keyDedupe),
+      );
     }
     return { partition: item.partition, tables, timing: done() };
   };
@@ -58,6 +62,7 @@ async function aggregatePartition(
   digest: string,
   inputs: readonly string[],
   cache: Map<string, Promise<LoadedPartition>>,
+  keyDedupe?: KeyDedupe,
 ): Promise<AggregateTableOutput> {
   const { pipeline, store } = deps;
   const table = agg.config.table;
@@ -82,7 +87,10 @@ async function aggregatePartition(
     }
   }
   const latenessMs = plan.allowedLatenessMinutes * MINUTE_MS;
-  const result = agg.compute(rows, partitionBounds(partition, pipeline.partitioning.granularity), latenessMs);
+  // Gold tables count each business key once, as the published table holds it once.
+  const dropped = keyDedupe?.duplicates(rows);
+  const kept = dropped && dropped.size > 0 ? rows.filter((r) => !dropped.has(r)) : rows;
+  const result = agg.compute(kept, partitionBounds(partition, pipeline.partitioning.granularity));
 
   const lateKey = lateRecordsKey(pipeline, table, partition);
   if (result.late.length > 0) {

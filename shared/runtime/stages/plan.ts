@@ -18,6 +18,7 @@ import {
   planInputSchema,
   runDocumentKey,
 } from "../../core/stages/stage-io.ts";
+import { watermarkedFiles } from "../../core/stages/watermarks.ts";
 import { MINUTE_MS } from "../../core/stages/windows.ts";
 import type { IngestSummary } from "../ingest.ts";
 import { prepareTables } from "./iceberg-tables.ts";
@@ -61,7 +62,7 @@ export function createPlanStage(deps: StageDeps): (input: unknown) => Promise<Pl
 
     const { refs, commits } = input.source
       ? { refs: await datasetFiles(deps, input.source.prefix), commits: 0 }
-      : await committedFiles(deps, limit);
+      : await committedFiles(deps, limit, request.allowedLatenessMs);
     const byPartition = filesByTimePartition(refs, g);
     const { candidates, open } = planCandidates(pipeline, byPartition, request);
     const published = { compacted: new Map<string, string>(), aggregate: new Map<string, string>() };
@@ -135,16 +136,23 @@ export function createPlanStage(deps: StageDeps): (input: unknown) => Promise<Pl
   };
 }
 
-/** Files named by commit records: only what an ingest finished writing, never an orphan of a crash. */
+/**
+ * Files named by commit records: only what an ingest finished writing, never an orphan of a
+ * crash. Each carries its batch's event-time watermark, which the commit records determine.
+ */
 async function committedFiles(
   deps: StageDeps,
   limit: ReturnType<typeof pLimit>,
+  allowedLatenessMs: number,
 ): Promise<{ refs: RawFileRef[]; commits: number }> {
   const keys = await deps.store.list(commitPrefix(deps.pipeline.sink.table));
   const summaries = await Promise.all(
     keys.map(({ key }) => limit(() => readJson<IngestSummary>(deps.store, key))),
   );
-  const refs = summaries.flatMap((s) => s?.files ?? []);
+  const refs = watermarkedFiles(
+    summaries.filter((s) => s !== undefined),
+    allowedLatenessMs,
+  );
   return { refs, commits: keys.length };
 }
 

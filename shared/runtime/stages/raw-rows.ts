@@ -40,7 +40,8 @@ export async function loadPartitionRows(
         const restore = partitionValues(deps.pipeline, ref.partition);
         const lineage = (r: Record<string, unknown>, i: number) =>
           withLineage(r, ref.key, i, restore, eventField);
-        return { key: ref.key, bytes: body.byteLength, rows: rows.map(lineage) };
+        const watermark = ref.watermark === undefined ? {} : { watermark: ref.watermark };
+        return { key: ref.key, bytes: body.byteLength, rows: rows.map(lineage), ...watermark };
       }),
     ),
   );
@@ -76,7 +77,7 @@ function withLineage(
     row._partition = 0;
     row._offset = BigInt(index);
   }
-  // Without an arrival time, the event time stands in: such a row is never late.
+  // Without an arrival time, the event time stands in (lateness follows watermarks, not `_ts`).
   row._ts ??= eventField === undefined ? 0 : row[eventField];
   return row as LineageRow;
 }

@@ -73,6 +73,7 @@ export function runRecord(
         bytesIn: sum(compacts, (c) => c.bytesIn),
         rowsIn: sum(compacts, (c) => c.rowsIn),
         duplicates: sum(compacts, (c) => c.duplicates),
+        keyDuplicates: sum(compacts, (c) => c.keyDuplicates),
         rowsOut: sum(compacts, (c) => c.rowsOut),
         filesOut: sum(compacts, (c) => c.filesOut),
         bytesOut: sum(compacts, (c) => c.bytesOut),

@@ -8,56 +8,121 @@ import { queryDuckDb, sqlString } from "../../helpers/duckdb.ts";
  * from anything lakestream wrote), and compared with the published tables by DuckDB too.
  */
 
+/** A record as the reference sees it: its bytes, where Kafka put it, and its batch's range there. */
+export interface ReferenceRecord {
+  readonly value: Uint8Array;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** The Kafka timestamp (informational: lateness never reads it). */
+  readonly timestamp: number;
+  /** The offset range its batch covered in its topic-partition, which the watermark is defined on. */
+  readonly batch: { readonly first: number; readonly last: number };
+}
+
 /** Writes the good records (the ones the pipeline must not quarantine) as JSON Lines for DuckDB. */
-export async function writeInput(dir: string, stream: readonly StreamRecord[]): Promise<string> {
-  const path = join(dir, "input.jsonl");
-  const lines = stream
-    .filter((r) => r.sample.bad === undefined)
-    .map((r) => {
-      const event = JSON.parse(new TextDecoder().decode(r.value!)) as Record<string, unknown>;
-      return JSON.stringify({
-        ...event,
-        k_topic: r.topic,
-        k_partition: r.partition,
-        k_offset: r.offset,
-        arrival: r.timestamp,
-      });
+export async function writeReferenceInput(
+  dir: string,
+  records: readonly ReferenceRecord[],
+  name = "input.jsonl",
+): Promise<string> {
+  const path = join(dir, name);
+  const lines = records.map((r) => {
+    const event = JSON.parse(new TextDecoder().decode(r.value)) as Record<string, unknown>;
+    return JSON.stringify({
+      ...event,
+      k_topic: r.topic,
+      k_partition: r.partition,
+      k_offset: r.offset,
+      arrival: r.timestamp,
+      b_first: r.batch.first,
+      b_last: r.batch.last,
     });
+  });
   await writeFile(path, `${lines.join("\n")}\n`);
   return path;
 }
 
-const SOURCE = (input: string) => `
-  SELECT user_id, type, CAST(amount AS DECIMAL(12,2)) AS amount, geo.country AS country,
-         epoch_ms(CAST(ts AS TIMESTAMPTZ)) AS t, arrival, k_topic, k_partition, k_offset,
+/** The sample stream's good records, each with the range of the batch `batches` put it in. */
+export async function writeInput(
+  dir: string,
+  stream: readonly StreamRecord[],
+  batches: readonly (readonly StreamRecord[])[],
+): Promise<string> {
+  const range = new Map<StreamRecord, { first: number; last: number }>();
+  for (const batch of batches) {
+    const byPartition = Map.groupBy(batch, (r) => `${r.topic}/${r.partition}`);
+    for (const records of byPartition.values()) {
+      const offsets = records.map((r) => r.offset);
+      const span = { first: Math.min(...offsets), last: Math.max(...offsets) };
+      for (const r of records) range.set(r, span);
+    }
+  }
+  const good = stream.filter((r) => r.sample.bad === undefined);
+  return writeReferenceInput(
+    dir,
+    good.map((r) => {
+      const batch = range.get(r);
+      if (!batch) throw new Error(`record ${r.partition}/${r.offset} is in no batch`);
+      return { ...r, value: r.value!, batch };
+    }),
+  );
+}
+
+const ROWS = (input: string) => `
+  SELECT event_id, user_id, type, CAST(amount AS DECIMAL(12,2)) AS amount, geo.country AS country,
+         epoch_ms(CAST(ts AS TIMESTAMPTZ)) AS t, arrival, k_topic, k_partition, k_offset, b_first, b_last,
          regexp_matches(user_agent, 'mobile|android|iphone', 'i') AS is_mobile
   FROM read_json(${sqlString(input)}, columns = {
-    user_id: 'BIGINT', ts: 'VARCHAR', type: 'VARCHAR', amount: 'VARCHAR', user_agent: 'VARCHAR',
-    geo: 'STRUCT(country VARCHAR, city VARCHAR)', k_topic: 'VARCHAR', k_partition: 'INTEGER',
-    k_offset: 'BIGINT', arrival: 'BIGINT'})
+    event_id: 'VARCHAR', user_id: 'BIGINT', ts: 'VARCHAR', type: 'VARCHAR', amount: 'VARCHAR',
+    user_agent: 'VARCHAR', geo: 'STRUCT(country VARCHAR, city VARCHAR)', k_topic: 'VARCHAR',
+    k_partition: 'INTEGER', k_offset: 'BIGINT', arrival: 'BIGINT', b_first: 'BIGINT', b_last: 'BIGINT'})
   WHERE NOT regexp_matches(user_agent, 'bot|crawler|spider|headless', 'i')`;
 
 const LATENESS_MS = 30 * 60_000;
+/**
+ * clickstream dedupes on event_id: the first delivery in source order stays. (Every delivery of
+ * an event_id here carries the same ts, so the pipeline's 10-minute horizon always holds.)
+ */
+const FIRST_DELIVERY = "row_number() OVER (PARTITION BY event_id ORDER BY k_topic, k_partition, k_offset)";
+
+/**
+ * The rows (first delivery of each event_id) with their watermark, straight from the definition:
+ * the largest event time of the rows (every delivery) of the same topic-partition in batches that
+ * ended before this row's batch began, minus the allowed lateness (NULL: no earlier batch, never
+ * late). The Kafka timestamp plays no part.
+ */
+const SOURCE = (input: string, watermarks = true) => `
+  WITH a AS (${ROWS(input)}),
+       r AS (SELECT * FROM a QUALIFY ${FIRST_DELIVERY} = 1)
+  SELECT r.*, ${
+    watermarks
+      ? `(SELECT max(e.t) FROM a e
+          WHERE e.k_topic = r.k_topic AND e.k_partition = r.k_partition AND e.b_last < r.b_first)
+         - ${LATENESS_MS}`
+      : "CAST(NULL AS BIGINT)"
+  } AS wm
+  FROM r`;
 
 /** Tumbling 15-minute windows by type and country, as clickstream_by_type_15m declares. */
-function byType(input: string): string {
+function byType(input: string, watermarks: boolean): string {
   return `
-    WITH w AS (SELECT *, (t // 900000) * 900000 AS ws FROM (${SOURCE(input)}))
+    WITH w AS (SELECT *, (t // 900000) * 900000 AS ws FROM (${SOURCE(input, watermarks)}))
     SELECT ws, type, country, count(*) AS events, count(DISTINCT user_id) AS users,
            CAST(sum(amount) AS VARCHAR) AS revenue, round(avg(amount), 6) AS avg_amount,
            CAST(min(amount) AS VARCHAR) AS min_amount, CAST(max(amount) AS VARCHAR) AS max_amount
-    FROM w WHERE arrival <= ws + 900000 + ${LATENESS_MS} GROUP BY ALL`;
+    FROM w WHERE wm IS NULL OR ws + 900000 > wm GROUP BY ALL`;
 }
 
 /** Hopping 60-minute windows every 30 minutes by is_mobile, as clickstream_active_users_1h declares. */
-function activeUsers(input: string): string {
+function activeUsers(input: string, watermarks: boolean): string {
   return `
     WITH w AS (
-      SELECT s.*, ws FROM (${SOURCE(input)}) s,
+      SELECT s.*, ws FROM (${SOURCE(input, watermarks)}) s,
         unnest([(t // 1800000) * 1800000, (t // 1800000) * 1800000 - 1800000]) AS u(ws))
     SELECT ws, is_mobile, count(*) AS events, count(DISTINCT user_id) AS users, min(t) AS first_seen,
            max(t) AS last_seen
-    FROM w WHERE arrival <= ws + 3600000 + ${LATENESS_MS} GROUP BY ALL`;
+    FROM w WHERE wm IS NULL OR ws + 3600000 > wm GROUP BY ALL`;
 }
 
 const GOLD = {
@@ -97,33 +162,40 @@ async function compare(expected: string, actual: string): Promise<Comparison> {
   return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)])) as unknown as Comparison;
 }
 
-/** Gold tables against DuckDB's own aggregates of the input (minus bad, bot and too-late records). */
-export async function compareGold(lake: string, input: string) {
+/**
+ * Gold tables against DuckDB's own aggregates of the input (minus bad, bot and too-late records;
+ * `watermarks: false` for gold computed from a dataset prefix, which has no commit records).
+ */
+export async function compareGold(lake: string, input: string, { watermarks = true } = {}) {
   return {
-    byType: await compare(byType(input), GOLD.byType(lake)),
-    activeUsers: await compare(activeUsers(input), GOLD.activeUsers(lake)),
+    byType: await compare(byType(input, watermarks), GOLD.byType(lake)),
+    activeUsers: await compare(activeUsers(input, watermarks), GOLD.activeUsers(lake)),
   };
 }
 
-/** The compacted table against the input: each source offset exactly once, and no other. */
+/**
+ * The compacted table against the input: each source offset exactly once, each event_id once
+ * (its first delivery), and no other.
+ */
 export async function compareCompacted(lake: string, input: string) {
   const table = icebergTable(lake, "clickstream_events");
   const [dupes] = await queryDuckDb(
-    `SELECT count(*) - count(DISTINCT (_topic, _partition, _offset)) AS n FROM ${table}`,
+    `SELECT count(*) - count(DISTINCT (_topic, _partition, _offset)) AS n,
+            count(*) - count(DISTINCT event_id) AS keys FROM ${table}`,
     { iceberg: true },
   );
   const offsets = await compare(
     `SELECT k_topic, k_partition, k_offset FROM (${SOURCE(input)})`,
     `SELECT _topic, _partition, _offset FROM ${table}`,
   );
-  return { duplicates: Number(dupes!.n), offsets };
+  return { duplicates: Number(dupes!.n), keyDuplicates: Number(dupes!.keys), offsets };
 }
 
 /** Too-late records of the 15-minute table: quarantined lines against the input's. */
 export async function compareLate(lake: string, input: string) {
   return compare(
     `SELECT k_topic, k_partition, k_offset FROM (${SOURCE(input)})
-     WHERE arrival > (t // 900000) * 900000 + 900000 + ${LATENESS_MS}`,
+     WHERE (t // 900000) * 900000 + 900000 <= wm`,
     `SELECT topic, "partition", "offset" FROM read_json(${sqlString(`${lake}/_quarantine/clickstream_by_type_15m/late/**/*.jsonl`)},
        columns = {topic: 'VARCHAR', "partition": 'INTEGER', "offset": 'BIGINT'})`,
   );

@@ -1,0 +1,41 @@
+import type { LineageRow } from "../../core/stages/dedupe.ts";
+import { dedupeContext, type KeyDedupe } from "../../core/stages/key-dedupe.ts";
+import type { PlanDocument } from "../../core/stages/plan.ts";
+import { type LoadedPartition, loadPartitionRows } from "./raw-rows.ts";
+import type { StageDeps } from "./stage-deps.ts";
+
+/** The rows around one time partition and which of them are later deliveries of a business key. */
+export interface KeyDedupeContext {
+  /** Partition path → its rows, deduped by offset (every path of the horizon, the partition's own included). */
+  readonly loaded: ReadonlyMap<string, LoadedPartition>;
+  readonly dropped: ReadonlySet<LineageRow>;
+}
+
+/**
+ * For a pipeline that dedupes by key: reads every partition path within the dedupe horizon of
+ * `timePartition` (the plan lists their files) and decides the key duplicates once, so each
+ * path of the partition drops its own and no row is judged without the rows that decide it.
+ */
+export async function loadKeyDedupeContext(
+  deps: StageDeps,
+  plan: PlanDocument,
+  timePartition: string,
+  keyDedupe: KeyDedupe,
+): Promise<KeyDedupeContext> {
+  const g = deps.pipeline.partitioning.granularity;
+  const loaded = new Map<string, LoadedPartition>();
+  for (const tp of dedupeContext(timePartition, g, keyDedupe.withinMs)) {
+    const refs = plan.files[tp] ?? [];
+    for (const path of [...new Set(refs.map((r) => r.partition))].sort()) {
+      loaded.set(
+        path,
+        await loadPartitionRows(
+          deps,
+          refs.filter((r) => r.partition === path),
+        ),
+      );
+    }
+  }
+  const dropped = keyDedupe.duplicates([...loaded.values()].flatMap((l) => l.rows));
+  return { loaded, dropped };
+}
