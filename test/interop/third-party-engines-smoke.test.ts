@@ -1,6 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   assertRestCatalogReady,
   localPath,
@@ -56,6 +58,7 @@ interface SparkResult {
     Record<"before" | "after", { summary: Summary; snapshots: { snapshotId: Id; operation: string }[] }>
   >;
   byPath: Record<string, Summary>;
+  hadoop: Summary;
 }
 interface PyicebergRead {
   catalog: Record<string, Summary & { ids: number[]; snapshotId: Id }>;
@@ -66,6 +69,9 @@ const catalogs: Record<"disk" | "s3", RestCatalogEndpoint> = { disk: restCatalog
 const keys = ["disk", "s3"] as const;
 let written: Record<"disk" | "s3", Written> | undefined;
 let sparkSnapshot: Record<"disk" | "s3", Id> | undefined;
+/** A Hadoop (path-based) catalog's warehouse: Spark writes `<folder>/ns/events` with version-hint.text. */
+const hadoopWarehouse = mkdtempSync(join(tmpdir(), "lakestream-hadoop-"));
+const hadoopTable = join(hadoopWarehouse, "ns", TABLE);
 
 function need<T>(value: T | undefined, step: string): T {
   if (value === undefined) throw new Error(`needs the step before: ${step}`);
@@ -76,6 +82,7 @@ describe("third-party engines (pyiceberg, Spark, DuckDB) through Apache Iceberg'
   beforeAll(async () => {
     await Promise.all(keys.map((k) => assertRestCatalogReady(catalogs[k])));
   });
+  afterAll(() => rmSync(hadoopWarehouse, { recursive: true, force: true }));
 
   it("pyiceberg creates a namespace and an hour-partitioned table with a timestamptz(µs) column, and appends", async () => {
     written = await runPython<Record<"disk" | "s3", Written>>(
@@ -120,16 +127,20 @@ describe("third-party engines (pyiceberg, Spark, DuckDB) through Apache Iceberg'
     expect(head.ContentLength).toBeGreaterThan(0);
   });
 
-  it("Spark reads them through each REST catalog (count, sum, µs timestamps, .snapshots), INSERTs, and reads a metadata file by path", async () => {
+  it("Spark reads them through each REST catalog (count, sum, µs timestamps, .snapshots), INSERTs, reads a metadata file by path, and writes a Hadoop-catalog table", async () => {
     const tables = need(written, "pyiceberg write");
     const result = await runSpark<SparkResult>(
       { file: "smoke_spark.py" },
       {
-        catalogs: keys.map((key) => ({ name: key, kind: "rest" as const, endpoint: catalogs[key] })),
+        catalogs: [
+          ...keys.map((key) => ({ name: key, kind: "rest" as const, endpoint: catalogs[key] })),
+          { name: "lake", kind: "hadoop", warehouse: hadoopWarehouse },
+        ],
         input: {
           tables: { disk: `${NAMESPACE}.${TABLE}`, s3: `${NAMESPACE}.${TABLE}` },
           insert: INSERT,
           byPath: { disk: localPath(tables.disk.metadataLocation) },
+          hadoop: { table: `lake.ns.${TABLE}`, folder: hadoopTable },
         },
       },
     );
@@ -146,6 +157,8 @@ describe("third-party engines (pyiceberg, Spark, DuckDB) through Apache Iceberg'
     }
     // The metadata file pyiceberg wrote is a fixed version: Spark's INSERT is not in it.
     expect(result.byPath.disk).toEqual({ count: 4, sum: 100, first: FIRST_AT });
+    expect(result.hadoop).toEqual({ count: 2, sum: 110, first: "2026-11-23T10:00:00.000007" });
+    expect(existsSync(join(hadoopTable, "metadata", "version-hint.text"))).toBe(true);
   });
 
   it("pyiceberg reads Spark's rows back through REST, and each version with StaticTable.from_metadata", async () => {
@@ -170,6 +183,7 @@ describe("third-party engines (pyiceberg, Spark, DuckDB) through Apache Iceberg'
             diskLatest: { location: latest.disk },
             s3First: { location: tables.s3.metadataLocation, properties: s3Properties },
             s3Latest: { location: latest.s3, properties: s3Properties },
+            hadoopFolder: { location: hadoopTable },
           },
         },
       },
@@ -182,17 +196,20 @@ describe("third-party engines (pyiceberg, Spark, DuckDB) through Apache Iceberg'
       expect(String(result.static[`${key}First`]?.snapshotId)).toBe(String(tables[key].snapshotId));
       expect(result.static[`${key}Latest`]).toMatchObject({ count: 6, sum: 210 });
     }
+    // A folder: pyiceberg follows version-hint.text to the newest metadata file.
+    expect(result.static.hadoopFolder).toMatchObject({ count: 2, ids: [5, 6] });
   });
 
-  it("DuckDB's iceberg extension (from its Python wheel, offline) reads the disk table by metadata file", async () => {
+  it("DuckDB's iceberg extension (from its Python wheel, offline) reads the disk table by metadata file, and the Hadoop table by folder", async () => {
     const tables = need(written, "pyiceberg write");
     need(sparkSnapshot, "Spark INSERT");
     const latest = await restMetadataLocation(catalogs.disk, NAMESPACE, TABLE);
     const result = await runPython<Record<string, Summary>>(
       { file: "smoke_duckdb.py" },
-      { input: { metadata: { first: tables.disk.metadataLocation, latest } } },
+      { input: { metadata: { first: tables.disk.metadataLocation, latest, hadoopFolder: hadoopTable } } },
     );
     expect(result.first).toEqual({ count: 4, sum: 100, first: FIRST_AT });
     expect(result.latest).toEqual({ count: 6, sum: 210, first: FIRST_AT });
+    expect(result.hadoopFolder).toEqual({ count: 2, sum: 110, first: "2026-11-23T10:00:00.000007" });
   });
 });

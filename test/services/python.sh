@@ -72,6 +72,10 @@ install_jars() {
 
 install() {
   command -v java >/dev/null || ls_die "java not found: Spark needs Java 17+ (Debian 'default-jdk-headless')"
+  # Two runs in one checkout (two terminals, a test run beside an install) would delete each
+  # other's half-built venv: the second waits, then finds the first's work complete.
+  exec 9>"$DIR/install.lock"
+  flock 9
   install_venv
   install_jars
 }

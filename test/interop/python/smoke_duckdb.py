@@ -1,5 +1,5 @@
-"""DuckDB's iceberg extension (loaded from its wheel) reads tables by metadata file.
-Input: {"metadata": {key: metadata file path}}."""
+"""DuckDB's iceberg extension (loaded from its wheel) reads tables by metadata file, or by table
+folder when it has metadata/version-hint.text. Input: {"metadata": {key: path or file: location}}."""
 
 from lakestream_interop import duckdb_connect, emit, local_path, read_input
 

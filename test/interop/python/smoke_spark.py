@@ -1,7 +1,8 @@
 """Spark reads the smoke tables through the REST catalogs (count, sum, earliest timestamp,
 .snapshots), appends rows with INSERT, and reads one table by its metadata file path.
 Input: {"tables": {catalog name: "ns.table"}, "insert": [[id, "at", amount, "name"]],
-"byPath": {key: metadata file path}}."""
+"byPath": {key: metadata file path}, "hadoop": {"table": "<catalog>.ns.table", "folder"}}: the
+table is created in a Hadoop (path-based) catalog and read back by its folder."""
 
 from lakestream_interop import emit, read_input, spark_session
 
@@ -33,5 +34,11 @@ for catalog, ident in spec["tables"].items():
 for key, path in spec.get("byPath", {}).items():
     spark.read.format("iceberg").load(path).createOrReplaceTempView("by_path")
     result["byPath"][key] = summary("by_path")
+hadoop = spec.get("hadoop")
+if hadoop:
+    spark.sql(f"CREATE TABLE {hadoop['table']} (id bigint, at timestamp, amount bigint, name string) USING iceberg PARTITIONED BY (hours(at))")
+    spark.sql(f"INSERT INTO {hadoop['table']} VALUES {values}")
+    spark.read.format("iceberg").load(hadoop["folder"]).createOrReplaceTempView("hadoop_by_folder")
+    result["hadoop"] = summary("hadoop_by_folder")
 spark.stop()
 emit(result)
