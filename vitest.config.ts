@@ -21,7 +21,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      { extends: true, test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 300_000 } },
+      {
+        extends: true,
+        // Each file synthesizes the stacks (esbuild bundles every handler) in beforeAll: on two
+        // shared cores that takes 15-40 s, past vitest's 10 s default hook timeout.
+        test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
       {
         extends: true,
         test: {
