@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Four projects, so a developer can run the fast pure-core tests alone
+ * Five projects, so a developer can run the fast pure-core tests alone
  * (`vitest --project unit`) while CI runs all of them against real services.
  */
 export default defineConfig({
@@ -29,6 +29,17 @@ export default defineConfig({
           include: ["test/infra/**/*.test.ts"],
           testTimeout: 300_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Engines nobody here wrote (pyiceberg, Spark, DuckDB) against the real Iceberg REST catalogs.
+          name: "interop",
+          include: ["test/interop/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
         },
       },
       {

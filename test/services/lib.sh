@@ -31,6 +31,10 @@
 #                                    their runtime dependencies into DEST as jars, via a generated pom
 #                                    and `mvn dependency:copy-dependencies`; skipped when DEST is
 #                                    complete (marker file), so it is safe to call on every run
+#   ls_maven_fetch_pom DEST POM      resolve the runtime dependencies of the given pom file into DEST
+#                                    as jars: for classifiers and exclusions that ls_maven_fetch's
+#                                    coordinates cannot say; skipped when DEST was resolved from
+#                                    the same pom contents (sha256 in a marker file)
 #   ls_maven_copy DEST COORD         copy one artifact without its dependencies into DEST, e.g. a
 #                                    self-contained jar: group:artifact:version[:type[:classifier]];
 #                                    skipped when already there (marker file)
@@ -211,6 +215,29 @@ EOF
     ls_die "Maven could not resolve $want"
   fi
   rm -rf "$work"
+  printf '%s' "$want" >"$marker"
+}
+
+ls_maven_fetch_pom() {
+  local dest="$1" pom="$2"
+  [[ -f "$pom" ]] || ls_die "no pom file: $pom"
+  local marker="$dest/.complete" want
+  want="pom sha256 $(sha256sum "$pom" | cut -d' ' -f1)"
+  if [[ -f "$marker" && "$(<"$marker")" == "$want" ]]; then
+    return 0
+  fi
+  ls_log "resolving the dependencies of $pom from Maven Central into $dest"
+  local log
+  log="$(mktemp)"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  if ! ls_mvn -q -f "$pom" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dest" >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    ls_die "Maven could not resolve the dependencies of $pom"
+  fi
+  rm -f "$log"
   printf '%s' "$want" >"$marker"
 }
 
