@@ -200,3 +200,31 @@ export async function compareLate(lake: string, input: string) {
        columns = {topic: 'VARCHAR', "partition": 'INTEGER', "offset": 'BIGINT'})`,
   );
 }
+
+/** What every published table must total, computed by DuckDB from the input alone. */
+export interface ReferenceTotals {
+  readonly events: { readonly rows: number; readonly amount: string };
+  readonly byType: { readonly rows: number; readonly events: number; readonly revenue: string };
+  readonly activeUsers: { readonly rows: number; readonly events: number };
+}
+
+/**
+ * Counts and sums of the events table and the gold tables over the input, for readers that
+ * cannot join with a local file (Spark and pyiceberg on an S3 lake). Sums are text: exact decimals.
+ */
+export async function referenceTotals(input: string): Promise<ReferenceTotals> {
+  const [row] = await queryDuckDb(`
+    SELECT (SELECT count(*) FROM (${SOURCE(input)})) AS rows,
+           (SELECT CAST(sum(amount) AS VARCHAR) FROM (${SOURCE(input)})) AS amount,
+           (SELECT count(*) FROM (${byType(input, true)})) AS by_type_rows,
+           (SELECT sum(events) FROM (${byType(input, true)})) AS by_type_events,
+           (SELECT CAST(sum(CAST(revenue AS DECIMAL(38,2))) AS VARCHAR) FROM (${byType(input, true)})) AS revenue,
+           (SELECT count(*) FROM (${activeUsers(input, true)})) AS active_rows,
+           (SELECT sum(events) FROM (${activeUsers(input, true)})) AS active_events`);
+  const n = (k: string) => Number(row![k]);
+  return {
+    events: { rows: n("rows"), amount: String(row!.amount) },
+    byType: { rows: n("by_type_rows"), events: n("by_type_events"), revenue: String(row!.revenue) },
+    activeUsers: { rows: n("active_rows"), events: n("active_events") },
+  };
+}
