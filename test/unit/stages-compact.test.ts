@@ -8,6 +8,7 @@ import { sampleRecord } from "../../shared/local/sample-records.ts";
 import { clickstream } from "../../shared/pipelines/clickstream.ts";
 import { createIngest } from "../../shared/runtime/ingest.ts";
 import { createCompactStage } from "../../shared/runtime/stages/compact.ts";
+import { createMaintainStage } from "../../shared/runtime/stages/maintain.ts";
 import { createPlanStage } from "../../shared/runtime/stages/plan.ts";
 import { readRows } from "../../shared/runtime/stages/read-rows.ts";
 import { FsObjectStore } from "../../shared/storage/fs-store.ts";
@@ -57,11 +58,14 @@ async function runCompact(s: ObjectStore, runId: string, force = false) {
     runId,
     force,
   });
-  return createCompactStage({ pipeline, store: s })({
+  const out = await createCompactStage({ pipeline, store: s })({
     pipeline: pipeline.name,
     runId,
     partition: plan.partitions[0],
   });
+  // The run's last stage removes what no manifest lists any more (the only stage that deletes).
+  await createMaintainStage({ pipeline, store: s })({ pipeline: pipeline.name });
+  return out;
 }
 
 async function snapshot(prefix: string): Promise<Map<string, string>> {
@@ -79,7 +83,7 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("compact", () => {
-  it("turns N small raw files into ceil(size / target) files and lists exactly them in the manifest", async () => {
+  it("turns N small raw files into ceil(size / target) files, lists exactly them in the manifest, and the folder ends holding just those", async () => {
     const raw = await store.list(`clicks_small/${HOUR}/`);
     const rawBytes = raw.reduce((n, f) => n + f.size, 0);
     const expected = Math.ceil(rawBytes / (0.02 * 1024 * 1024));

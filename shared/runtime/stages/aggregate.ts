@@ -98,7 +98,11 @@ async function aggregatePartition(
     await store.put(lateKey, new TextEncoder().encode(`${lines.join("\n")}\n`), {
       contentType: "application/x-ndjson",
     });
-  } else await store.delete(lateKey);
+  } else if ((await store.get(lateKey)) !== undefined) {
+    // An earlier version had late records, this one has none: empty the file. Only the maintain
+    // stage deletes, so a role that writes gold tables never needs the right to.
+    await store.put(lateKey, new Uint8Array(0), { contentType: "application/x-ndjson" });
+  }
 
   const counted = result.counted.sort(
     (a, b) =>

@@ -7,6 +7,7 @@ import { snapshotsToExpire } from "../../core/iceberg/expire.ts";
 import { currentSnapshot } from "../../core/iceberg/table-metadata.ts";
 import { maintainInputSchema, parseStageInput, type StageTiming } from "../../core/stages/stage-io.ts";
 import { keyOfLocation } from "../../storage/locations.ts";
+import { cleanHiveTable, type HiveCleanup } from "./hive-cleanup.ts";
 import { catalogOf, pipelineTables } from "./iceberg-tables.ts";
 import { type StageDeps, startTiming } from "./stage-deps.ts";
 
@@ -25,6 +26,8 @@ export interface TableMaintenance {
 
 export interface MaintainOutput {
   readonly tables: readonly TableMaintenance[];
+  /** Hive-layout tables: superseded files removed (empty for Iceberg pipelines). */
+  readonly hive: readonly HiveCleanup[];
   readonly timing: StageTiming;
 }
 
@@ -33,8 +36,9 @@ export interface MaintainOutput {
  * more than the threshold (a "replace" snapshot, same rows), expires snapshots past the
  * retention (a metadata commit guarded by the current snapshot), then deletes the files no
  * kept snapshot or metadata file references and that are older than the safety age — the
- * orphans of crashed or conflicted commits and the files of expired snapshots. The only stage
- * that deletes; running it again finds nothing more to do.
+ * orphans of crashed or conflicted commits and the files of expired snapshots. Hive-layout
+ * tables: removes the files no `_SUCCESS` manifest lists any more. The only stage that deletes;
+ * running it again finds nothing more to do.
  */
 export function createMaintainStage(
   deps: StageDeps,
@@ -60,7 +64,16 @@ export function createMaintainStage(
       const orphans = await removeOrphans(deps, catalog, t.id, clock() - orphanAgeMs);
       tables.push({ table: t.id.name, ...merged, snapshotsExpired: expired, ...orphans });
     }
-    return { tables, timing: done() };
+    const hive: HiveCleanup[] = [];
+    if (pipeline.sink.tableFormat === "hive") {
+      for (const table of [
+        pipeline.sink.table,
+        ...(pipeline.aggregations?.tables ?? []).map((a) => a.table),
+      ]) {
+        hive.push(await cleanHiveTable(deps, table, clock() - orphanAgeMs));
+      }
+    }
+    return { tables, hive, timing: done() };
   };
 }
 

@@ -5,12 +5,10 @@ import type { TableSchema } from "../../core/schema.ts";
 import type { OffsetSpan } from "../../core/stages/dedupe.ts";
 import {
   MANIFEST_FORMAT,
-  MANIFEST_NAME,
   type Manifest,
   type ManifestFile,
   manifestKey,
   publishedFileKey,
-  publishedTablePrefix,
   sameContent,
   splitEvenly,
 } from "../../core/stages/manifest.ts";
@@ -44,8 +42,9 @@ export interface PublishOutcome {
 
 /**
  * Publishes one partition version: data files (content-addressed, `ifAbsent`) first, then the
- * manifest in one put, then removal of files no manifest lists any more (older versions, or
- * orphans of a run killed midway), so glob readers see exactly the manifest's files at rest.
+ * manifest in one put. The files no manifest lists any more (older versions, orphans of a run
+ * killed midway) are removed by the maintain stage at the end of the run (hive-cleanup.ts), so
+ * a run ends with glob readers seeing exactly the manifests' files, and only maintain deletes.
  */
 export async function publishPartition(deps: StageDeps, req: PublishRequest): Promise<PublishOutcome> {
   const { store, pipeline } = deps;
@@ -83,19 +82,7 @@ export async function publishPartition(deps: StageDeps, req: PublishRequest): Pr
   const key = manifestKey(req.table, req.partition);
   const unchanged = sameContent(await readJson<Manifest>(store, key), manifest);
   if (!unchanged) await writeJson(store, key, manifest);
-  await removeUnlisted(deps, req.table, req.partition, new Set(files.map((f) => f.key)));
   return { manifest, unchanged, bytes: files.reduce((n, f) => n + f.bytes, 0) };
-}
-
-/** Deletes files of the partition folder (not of sub-folders) that the manifest does not list. */
-async function removeUnlisted(deps: StageDeps, table: string, partition: string, keep: ReadonlySet<string>) {
-  const folder = `${publishedTablePrefix(table)}${partition}/`;
-  const stale = (await deps.store.list(folder)).filter(
-    ({ key }) =>
-      !key.slice(folder.length).includes("/") && !key.endsWith(`/${MANIFEST_NAME}`) && !keep.has(key),
-  );
-  const limit = pLimit(deps.concurrency ?? 8);
-  await Promise.all(stale.map(({ key }) => limit(() => deps.store.delete(key))));
 }
 
 function encode(
