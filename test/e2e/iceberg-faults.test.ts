@@ -170,14 +170,21 @@ describe("Iceberg publish under faults (storage catalog, lake on disk)", () => {
     const winnerDone = new Promise<void>((resolve) => {
       winnerCommitted = resolve;
     });
+    let loserArrived!: () => void;
+    const loserReady = new Promise<void>((resolve) => {
+      loserArrived = resolve;
+    });
+    // The winner commits only once the loser has planned and staged too (it is at its commit):
+    // both runs then hold the same base, and the loser's parent is stale when it commits.
     const winner = intercepted(base, pipeline.sink.table, async (commit) => {
+      await loserReady;
       const r = await commit();
       winnerCommitted();
       return r;
     });
     let conflicts = 0;
-    // The loser's first commit is held until the winner's has landed: its parent is stale then.
     const loser = intercepted(base, pipeline.sink.table, async (commit) => {
+      loserArrived();
       await winnerDone;
       try {
         return await commit();

@@ -1,11 +1,10 @@
 import type { Pipeline } from "../../core/pipeline/types.ts";
-import { MANIFEST_NAME, type Manifest, publishedTablePrefix } from "../../core/stages/manifest.ts";
+import { compileAggregation } from "../../core/stages/aggregate.ts";
 import { timePartitionOfPath } from "../../core/stages/windows.ts";
-import { readRows } from "../../runtime/stages/read-rows.ts";
 import type { RunRecord } from "../../runtime/stages/run-record.ts";
-import { readJson } from "../../runtime/stages/stage-deps.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import type { IngestTotals } from "../main-job/feed.ts";
+import { type PublishedView, readPublishedRows, readPublishedView } from "./published-view.ts";
 
 export interface PartitionSizes {
   readonly partition: string;
@@ -38,6 +37,8 @@ export interface ReportData {
   readonly partitions: PartitionSizes[];
   readonly gold: GoldSeries[];
   readonly quarantineFiles: number;
+  /** Every published table: the events table first, then the gold tables. */
+  readonly tables: readonly PublishedView[];
 }
 
 /** Reads the lake: raw file sizes, every published manifest, and the gold rows to chart. */
@@ -63,31 +64,29 @@ export async function collectReportData(
     e.rawFiles++;
     e.rawBytes += f.size;
   }
-  for (const m of await manifests(store, table)) {
-    const e = entry(timePartitionOfPath(m.partition, g));
-    e.files += m.files.length;
-    e.bytes += m.files.reduce((n, f) => n + f.bytes, 0);
-    e.rows += m.rows;
+  const events = await readPublishedView(pipeline, store, table);
+  for (const part of events.parts) {
+    const e = entry(part.partition);
+    e.files += part.files;
+    e.bytes += part.bytes;
+    e.rows += part.rows;
   }
   const gold: GoldSeries[] = [];
+  const views: PublishedView[] = [events];
   for (const agg of pipeline.aggregations?.tables ?? []) {
     const measure =
       Object.keys(agg.measures).find((k) => agg.measures[k]!.fn === "count") ?? Object.keys(agg.measures)[0]!;
     const groupBy = agg.groupBy[0]?.replaceAll(".", "_") ?? "";
     const points = new Map<number, Map<string, number>>();
-    const found = await manifests(store, agg.table);
-    for (const m of found) {
-      for (const f of m.files) {
-        const body = await store.get(f.key);
-        if (!body) continue;
-        for (const row of await readRows(f.key, body, m.schema)) {
-          const at = row.window_start as number;
-          const group = groupBy ? String(row[groupBy] ?? "null") : "all";
-          const byGroup = points.get(at) ?? new Map<string, number>();
-          byGroup.set(group, (byGroup.get(group) ?? 0) + Number(row[measure] ?? 0));
-          points.set(at, byGroup);
-        }
-      }
+    const view = await readPublishedView(pipeline, store, agg.table);
+    views.push(view);
+    const rows = await readPublishedRows(store, view, compileAggregation(pipeline, agg).schema);
+    for (const row of rows) {
+      const at = row.window_start as number;
+      const group = groupBy ? String(row[groupBy] ?? "null") : "all";
+      const byGroup = points.get(at) ?? new Map<string, number>();
+      byGroup.set(group, (byGroup.get(group) ?? 0) + Number(row[measure] ?? 0));
+      points.set(at, byGroup);
     }
     const slide = agg.window.slideMinutes ?? agg.window.sizeMinutes;
     gold.push({
@@ -98,10 +97,10 @@ export async function collectReportData(
           : `hopping ${agg.window.sizeMinutes} min every ${slide} min`,
       measure,
       groupBy,
-      partitions: found.length,
-      rows: found.reduce((n, m) => n + m.rows, 0),
-      bytes: found.reduce((n, m) => n + m.files.reduce((b, f) => b + f.bytes, 0), 0),
-      late: found.reduce((n, m) => n + (m.late?.records ?? 0), 0),
+      partitions: view.versions,
+      rows: rows.length,
+      bytes: view.parts.reduce((n, p) => n + p.bytes, 0),
+      late: await lateLines(store, `${pipeline.quarantine.prefix}/${agg.table}/late/`),
       points,
     });
   }
@@ -115,17 +114,20 @@ export async function collectReportData(
       .map(([partition, s]) => ({ partition, ...s })),
     gold,
     quarantineFiles: (await store.list(`${pipeline.quarantine.prefix}/${table}/`)).length,
+    tables: views,
   };
 }
 
-async function manifests(store: ObjectStore, table: string): Promise<Manifest[]> {
-  const keys = (await store.list(publishedTablePrefix(table))).filter((f) =>
-    f.key.endsWith(`/${MANIFEST_NAME}`),
-  );
-  const out: Manifest[] = [];
-  for (const { key } of keys) {
-    const m = await readJson<Manifest>(store, key);
-    if (m) out.push(m);
+/** Late records quarantined for a gold table: one line each in its late files. */
+async function lateLines(store: ObjectStore, prefix: string): Promise<number> {
+  let n = 0;
+  for (const { key } of await store.list(prefix)) {
+    const body = await store.get(key);
+    if (body)
+      n += new TextDecoder()
+        .decode(body)
+        .split("\n")
+        .filter((l) => l.length > 0).length;
   }
-  return out;
+  return n;
 }

@@ -1,4 +1,6 @@
 import type { ReportData } from "./collect.ts";
+import type { PublishedView } from "./published-view.ts";
+import { queryRecipes } from "./query-recipes.ts";
 import { STYLE } from "./style.ts";
 import { barChart, bytes, escapeHtml, hbarChart, type Series } from "./svg.ts";
 
@@ -92,9 +94,14 @@ export function renderReport(d: ReportData): string {
 ${gold}
 <section><h2>Partitions of <code>${escapeHtml(d.pipeline.sink.table)}</code></h2>
 <table><thead><tr><th>partition</th><th>raw files</th><th>raw size</th><th>compacted files</th><th>compacted size</th><th>rows</th></tr></thead><tbody>${partitionRows}</tbody></table></section>
+${tablesSection(d)}
 <section><h2>Gold tables</h2>
 <table><thead><tr><th>table</th><th>window</th><th>partitions</th><th>rows</th><th>size</th><th>late records</th></tr></thead><tbody>${goldRows}</tbody></table></section>
-<footer><p>Raw: <code>${escapeHtml(d.pipeline.sink.table)}/dt=…/hour=…</code> · published: <code>published/&lt;table&gt;/dt=…/hour=…</code> with a <code>_SUCCESS</code> manifest per partition · quarantine: <code>${escapeHtml(d.pipeline.quarantine.prefix)}/</code> (${fmt(d.quarantineFiles)} files of bad records; late records under <code>&lt;gold table&gt;/late/</code>) · run record: <code>_lakestream/runs/${escapeHtml(run.pipeline)}/${escapeHtml(run.runId)}/run.json</code></p></footer>
+<footer><p>Raw: <code>${escapeHtml(d.pipeline.sink.table)}/dt=…/hour=…</code> · published: ${
+    d.pipeline.sink.tableFormat === "iceberg"
+      ? "Apache Iceberg tables under <code>warehouse/lakestream/&lt;table&gt;/</code> (storage catalog: metadata in the lake)"
+      : "<code>published/&lt;table&gt;/dt=…/hour=…</code> with a <code>_SUCCESS</code> manifest per partition"
+  } · quarantine: <code>${escapeHtml(d.pipeline.quarantine.prefix)}/</code> (${fmt(d.quarantineFiles)} files of bad records; late records under <code>&lt;gold table&gt;/late/</code>) · run record: <code>_lakestream/runs/${escapeHtml(run.pipeline)}/${escapeHtml(run.runId)}/run.json</code></p></footer>
 </main></body></html>
 `;
 }
@@ -126,4 +133,38 @@ function goldSection(g: ReportData["gold"][number]): string {
     height: 300,
   });
   return `<section>${chart}</section>`;
+}
+
+/** Each published table: what it holds, its latest snapshots, and commands that read it as printed. */
+function tablesSection(d: ReportData): string {
+  const body = d.tables.map((t) => tableCard(d, t)).join("");
+  return `<section><h2>Published tables</h2>${body}</section>`;
+}
+
+function tableCard(d: ReportData, t: PublishedView): string {
+  const rows = t.parts.reduce((n, p) => n + p.rows, 0);
+  const files = t.parts.reduce((n, p) => n + p.files, 0);
+  const recent = [...t.snapshots].sort((a, b) => b["sequence-number"] - a["sequence-number"]).slice(0, 5);
+  const snapshotRows = recent
+    .map((s) => {
+      const sum = s.summary as Record<string, string | undefined>;
+      return `<tr><td><code>${s["snapshot-id"]}</code></td><td>${escapeHtml(new Date(s["timestamp-ms"]).toISOString())}</td><td>${escapeHtml(s.summary.operation)}</td><td>${escapeHtml(sum["added-records"] ?? "0")}</td><td>${escapeHtml(sum["deleted-records"] ?? "0")}</td><td>${escapeHtml(sum["lakestream.run-id"] ?? sum["engine-name"] ?? "")}</td></tr>`;
+    })
+    .join("");
+  const recipes = queryRecipes(d.lake, "lakestream", t);
+  const commands = [
+    ["DuckDB", recipes.duckdb],
+    ["pyiceberg", recipes.pyiceberg],
+    ["Spark SQL", recipes.spark],
+  ]
+    .filter((c): c is [string, string] => c[1] !== undefined)
+    .map(([name, cmd]) => `<p class="s">${name}</p><pre><code>${escapeHtml(cmd)}</code></pre>`)
+    .join("");
+  const snapshots =
+    t.format === "iceberg"
+      ? `<p>${fmt(t.snapshots.length)} snapshot${t.snapshots.length === 1 ? "" : "s"}, newest first:</p>
+<table><thead><tr><th>snapshot</th><th>committed</th><th>operation</th><th>added rows</th><th>deleted rows</th><th>run</th></tr></thead><tbody>${snapshotRows}</tbody></table>`
+      : `<p>${fmt(t.versions)} partition manifests (<code>_SUCCESS</code>).</p>`;
+  return `<h3><code>${escapeHtml(t.table)}</code> · ${t.format === "iceberg" ? "Iceberg v2" : "Hive layout"} · ${fmt(rows)} rows in ${fmt(files)} files</h3>
+${snapshots}${commands}`;
 }

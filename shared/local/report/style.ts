@@ -28,4 +28,8 @@ th, td { text-align: right; padding: 5px 10px; border-bottom: 1px solid var(--li
 th:first-child, td:first-child { text-align: left; }
 th { color: var(--muted); font-weight: 600; font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; }
+h3 { font-size: 14px; margin: 18px 0 6px; }
+p.s { color: var(--muted); font-size: 12px; margin: 8px 0 2px; }
+pre { margin: 0; padding: 8px 10px; background: #eef2f7; border-radius: 6px; overflow-x: auto; }
+pre code { padding: 0; background: none; white-space: pre; }
 `;
