@@ -28,7 +28,7 @@ let commands: Record<string, Record<string, string>>;
 
 /** The report's commands per table: `<h3><code>table</code>` then `<p class="s">Engine</p><pre><code>command`. */
 function recipes(html: string): Record<string, Record<string, string>> {
-  const unescape = (s: string) =>
+  const decodeEntities = (s: string) =>
     s
       .replaceAll("&#39;", "'")
       .replaceAll("&#34;", '"')
@@ -40,7 +40,7 @@ function recipes(html: string): Record<string, Record<string, string>> {
     const table = /^<code>([^<]+)<\/code>/.exec(section)![1]!;
     out[table] = {};
     for (const m of section.matchAll(/<p class="s">([^<]+)<\/p><pre><code>([^<]+)<\/code><\/pre>/g)) {
-      out[table][m[1]!] = unescape(m[2]!);
+      out[table][m[1]!] = decodeEntities(m[2]!);
     }
   }
   return out;
