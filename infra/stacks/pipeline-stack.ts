@@ -109,7 +109,7 @@ export class PipelineStack extends Stack {
         environment: writes.environment,
         vpc: writes.vpc,
       });
-      grantKafkaWrite(ingest.role, connection, writes.topics);
+      grantKafkaWrite(ingest.role, connection, writes.topics, pipeline.source.topics);
       this.functions.ingest = ingest;
       new KafkaIngest(this, "KafkaIngest", {
         pipeline,
@@ -134,7 +134,7 @@ export class PipelineStack extends Stack {
         environment: writes?.environment,
         vpc: writes?.vpc,
       });
-      if (writes) grantKafkaWrite(fn.role, connection, writes.topics);
+      if (writes) grantKafkaWrite(fn.role, connection, writes.topics, pipeline.source.topics);
       // Plan lists and reads, and writes the run's plan document (_lakestream/runs/…) that the
       // other stages read; the others rewrite files, so they also delete.
       if (stage === "plan")

@@ -182,6 +182,7 @@ describe("SQL DDL over the Hive-layout files", () => {
     expect(hive).toMatch(/PARTITIONED BY \(\n {2}`dt` string COMMENT '[^']+',\n {2}`hour` int/);
     expect(hive).toContain("MSCK REPAIR TABLE `clickstream_events`;");
     const athena = sqlDdl(tableShape(clickstream), "athena", ddl);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's own placeholders, not a template.
     expect(athena).toContain("'storage.location.template' = 's3://lake/x/dt=${dt}/hour=${hour}/'");
     const spark = sqlDdl(tableShape(clickstream, { table: "clickstream_by_type_15m" }), "spark-sql", ddl);
     expect(spark).toContain("`revenue` DECIMAL(38,2)");

@@ -57,7 +57,14 @@ const definition = z.strictObject({
     compression: z._default(z.enum(["zstd", "snappy"]), "zstd"),
     targetFileSizeMiB: z._default(z.number().check(z.positive(), z.maximum(5 * 1024)), 128),
   }),
-  writeBack: z.optional(z.strictObject({ topic: topicName, key: z.optional(columnName) })),
+  writeBack: z.optional(
+    z.strictObject({
+      topic: topicName,
+      key: z.optional(columnName),
+      format: z.optional(z.enum(["json", "avro"])),
+      partitions: z.optional(z.int().check(z.minimum(1), z.maximum(10_000))),
+    }),
+  ),
   aggregations: z.optional(aggregationsSchema),
   quarantine: z._default(
     z.strictObject({ prefix: z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)) }),
