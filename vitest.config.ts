@@ -25,6 +25,16 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "interop",
+          include: ["test/interop/**/*.test.ts"],
+          testTimeout: 900_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 600_000,

@@ -14,16 +14,16 @@ export const summary = "print a table's (or write-back topic's) schema: Avro, JS
 const FORMATS = ["avro", "json-schema", "flink-sql", "spark-sql", "hive-ddl", "athena"] as const;
 
 export const usage =
-  "usage: lakestream schema [--pipeline P] [--table T] [--write-back] --format avro|json-schema|flink-sql|spark-sql|hive-ddl|athena [--location URI | --lake DIR | --bucket B] [--brokers LIST]";
+  "usage: lakestream schema [--pipeline P] [--table T] [--write-back] --format avro|json-schema|flink-sql|spark-sql|hive-ddl|athena [--location URI | --lake DIR | --bucket B] [--brokers LIST] [--topic T]";
 
 /**
  * `lakestream schema [--pipeline P] [--table T] [--write-back] --format F [--location URI |
- * --lake DIR | --bucket B] [--brokers LIST]`
+ * --lake DIR | --bucket B] [--brokers LIST] [--topic T]`
  *
  * Prints the schema of the events table (default) or a gold table, or with `--write-back` of
  * the messages its write-back topic carries, from the pipeline definition and the code that
  * writes them. DDL formats describe the Hive-layout files at `--location` (default: the table's
- * folder in `--lake` (./lake) or `--bucket`); `--brokers` goes into a write-back Flink table.
+ * folder in `--lake` (./lake) or `--bucket`); `--brokers` and `--topic` go into a write-back Flink table.
  */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseOptions(argv, {
@@ -35,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     lake: { type: "string" },
     bucket: { type: "string" },
     brokers: { type: "string" },
+    topic: { type: "string" },
   });
   const format = values.format;
   if (!format || !(FORMATS as readonly string[]).includes(format)) {
@@ -43,12 +44,14 @@ export async function run(argv: string[]): Promise<number> {
   if (values.lake !== undefined && values.bucket !== undefined)
     throw new UsageError("give either --lake <dir> or --bucket <name>, not both");
   const pipeline = asUsage(() => pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline"));
-  const shape = asUsage(() =>
+  let shape = asUsage(() =>
     tableShape(pipeline, {
       ...(values.table ? { table: values.table } : {}),
       writeBack: values["write-back"] === true,
     }),
   );
+  // The write-back topic given to `run --write-back`, when the definition names none (or another).
+  if (values.topic !== undefined) shape = { ...shape, topic: values.topic };
   let text: string;
   if (format === "avro") text = JSON.stringify(avroSchema(shape), null, 2);
   else if (format === "json-schema") text = JSON.stringify(jsonSchema(shape), null, 2);
