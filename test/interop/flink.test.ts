@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
+import { tableShape } from "../../shared/core/schema-export/table-shape.ts";
 import { clickstream } from "../../shared/pipelines/clickstream.ts";
 import { createIngestHandler } from "../../shared/runtime/ingest-handler.ts";
 import { KafkaWriteBack } from "../../shared/runtime/kafka-write-back.ts";
@@ -182,6 +183,51 @@ describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () =>
     const stats = await ingestAndCompact(enrichedPipeline(enriched), store, ref.ids.size);
     expect(stats.recordsDone).toBe(ref.ids.size);
     await expectRoundTrip({ dir, engine: "flink", sourceLake: lake, source, ref });
+  });
+
+  it("Avro's Java parser accepts every schema `lakestream schema --format avro` prints, with the logical types the files hold", async () => {
+    const dir = await tempDir("flink-avro-schemas");
+    const files: string[] = [];
+    for (const args of [
+      [],
+      ["--write-back"],
+      ["--table", "clickstream_by_type_15m"],
+      ["--table", "clickstream_active_users_1h"],
+      ["--table", "clickstream_by_type_15m", "--write-back"],
+    ]) {
+      const file = join(dir, `${files.length}.avsc`);
+      await writeFile(file, await cli(["schema", "--format", "avro", ...args]));
+      files.push(file);
+    }
+    const run = await java(classpath, "lakestream.examples.flink.AvroSchemaCheck", files);
+    const parsed = run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(parsed.map((p) => p.name)).toEqual([
+      "lakestream.clickstream.clickstream_events",
+      "lakestream.clickstream.clickstream_events_value",
+      "lakestream.clickstream.clickstream_by_type_15m",
+      "lakestream.clickstream.clickstream_active_users_1h",
+      "lakestream.clickstream.clickstream_by_type_15m_value",
+    ]);
+    const [events, value, gold] = parsed;
+    expect(Object.keys(events.fields)).toEqual(Object.keys(tableShape(clickstream).columns));
+    expect(Object.keys(value.fields)).toEqual(Object.keys(clickstream.schema));
+    expect(events.fields._ts).toEqual({ type: "long", logicalType: "timestamp-micros" });
+    expect(events.fields.amount[1]).toMatchObject({
+      type: "fixed",
+      logicalType: "decimal",
+      precision: 12,
+      scale: 2,
+    });
+    expect(gold.fields.revenue[1]).toMatchObject({
+      type: "fixed",
+      size: 16,
+      logicalType: "decimal",
+      precision: 38,
+      scale: 2,
+    });
   });
 
   it("Avro write-back values: Flink decodes them with Avro's Java parser and the schema `lakestream schema --write-back --format avro` prints", async () => {
