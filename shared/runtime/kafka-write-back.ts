@@ -1,8 +1,9 @@
-import { type Admin, CompressionTypes, Kafka, logLevel, type Message, type Producer } from "kafkajs";
+import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from "kafkajs";
 import { LakestreamError } from "../core/errors.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
 import { type KafkaConnection, kafkaClientConfig } from "./kafka-connection.ts";
 import type { WriteBackMessage, WriteBackSink } from "./write-back-rows.ts";
+import { ensureTopic } from "./write-back-topic.ts";
 
 export type { WriteBackMessage, WriteBackSink } from "./write-back-rows.ts";
 
@@ -71,7 +72,7 @@ export class KafkaWriteBack implements WriteBackSink {
   /** Connects once (and creates the topic when missing); `send` calls it too, so connecting early only moves the latency. */
   connect(): Promise<void> {
     this.#connected ??= (async () => {
-      this.#partitions = await ensureTopic(this.#kafka, this.topic, this.#options);
+      this.#partitions = await ensureTopic(this.#kafka.admin(), this.topic, this.#options);
       await this.#producer.connect();
     })().catch((e: unknown) => {
       this.#connected = undefined;
@@ -154,42 +155,6 @@ export function ingestWriteBack(
     sourceTopics,
     ...(wb.partitions ? { partitions: wb.partitions } : {}),
   });
-}
-
-/**
- * Creates the topic when it does not exist: with `partitions`, else the source topics' largest
- * partition count, so the write-back is as parallel as its source (the broker default is often
- * 1). An existing topic is left as it is. Returns the topic's partition count.
- */
-async function ensureTopic(kafka: Kafka, topic: string, o: KafkaWriteBackOptions): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = await partitionCount(admin, topic);
-    if (existing !== undefined) return existing;
-    let count = o.partitions;
-    for (const source of count === undefined ? (o.sourceTopics ?? []) : []) {
-      count = Math.max(count ?? 1, (await partitionCount(admin, source)) ?? 1);
-    }
-    // A concurrent creator (another Lambda) wins the race harmlessly: createTopics then returns false.
-    await admin.createTopics({
-      topics: [{ topic, ...(count === undefined ? {} : { numPartitions: count }) }],
-      waitForLeaders: true,
-    });
-    return (await partitionCount(admin, topic)) ?? count ?? 1;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function partitionCount(admin: Admin, topic: string): Promise<number | undefined> {
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return topics[0]?.partitions.length || undefined;
-  } catch (e) {
-    if ((e as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION") return undefined;
-    throw e;
-  }
 }
 
 /** Splits messages into runs whose estimated request size stays under the broker's batch limit. */

@@ -7,7 +7,6 @@ import { clickstream } from "../../shared/pipelines/clickstream.ts";
 import { createIngestHandler } from "../../shared/runtime/ingest-handler.ts";
 import { KafkaWriteBack } from "../../shared/runtime/kafka-write-back.ts";
 import { FsObjectStore } from "../../shared/storage/fs-store.ts";
-import { queryDuckDb, sqlString } from "../helpers/duckdb.ts";
 import { tempDir } from "../helpers/lake.ts";
 import { readTopic } from "../helpers/read-topic.ts";
 import { assertKafkaReady, kafkaBrokers } from "../helpers/services.ts";
@@ -22,6 +21,7 @@ import {
   produceSamples,
   type Reference,
 } from "./kit.ts";
+import { duckEvents, duckGold, flinkQueries } from "./sql-checks.ts";
 
 const N = 3000;
 let classpath = "";
@@ -36,8 +36,6 @@ async function cli(args: string[]): Promise<string> {
   expect(code, stderr).toBe(0);
   return stdout;
 }
-
-const parquet = (dir: string) => sqlString(join(dir, "**/*.parquet"));
 
 beforeAll(async () => {
   await assertKafkaReady();
@@ -92,14 +90,12 @@ describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () =>
     const gold15 = await ddl("gold15", ["--lake", lake, "--table", "clickstream_by_type_15m"]);
     const gold1h = await ddl("gold1h", ["--lake", lake, "--table", "clickstream_active_users_1h"]);
     const wb = await ddl("wb", ["--write-back", "--topic", writeBack, "--brokers", kafkaBrokers().join(",")]);
-    const events = (table: string) =>
-      `SELECT COUNT(*) AS n, COUNT(DISTINCT event_id) AS ids, SUM(amount) AS revenue, SUM(CASE WHEN is_mobile THEN 1 ELSE 0 END) AS mobile, SUM(CARDINALITY(tags)) AS tags, COUNT(geo.city) AS cities, MIN(ts) AS first_ts, MAX(_offset) AS max_offset, COUNT(DISTINCT \`hour\`) AS hours FROM ${table}`;
     const queries = [
-      events("clickstream_events"),
-      events("published_events"),
-      "SELECT COUNT(*) AS n, SUM(events) AS events, SUM(users) AS users, SUM(revenue) AS revenue, MIN(window_start) AS first_window FROM clickstream_by_type_15m",
-      "SELECT COUNT(*) AS n, SUM(events) AS events, SUM(users) AS users, MIN(first_seen) AS first_seen, SUM(CASE WHEN is_mobile THEN events ELSE 0 END) AS mobile FROM clickstream_active_users_1h",
-      "SELECT COUNT(*) AS n, COUNT(DISTINCT event_id) AS ids, SUM(amount) AS revenue, SUM(CASE WHEN kafka_timestamp = ts THEN 1 ELSE 0 END) AS event_time_stamped, COUNT(headers['lakestream.source.offset']) AS with_lineage FROM clickstream_events_write_back /*+ OPTIONS('scan.bounded.mode'='latest-offset') */",
+      flinkQueries.events("clickstream_events"),
+      flinkQueries.events("published_events"),
+      flinkQueries.byType15m,
+      flinkQueries.activeUsers1h,
+      flinkQueries.writeBack,
     ];
     const run = await java(classpath, "lakestream.examples.flink.FlinkSqlCheck", [
       "--ddl",
@@ -112,19 +108,12 @@ describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () =>
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-
-    const duckEvents = async (dir: string) =>
-      (
-        await queryDuckDb(`SELECT count(*) AS n, count(DISTINCT event_id) AS ids, sum(amount)::VARCHAR AS revenue,
-          sum(is_mobile::INT) AS mobile, sum(len(tags)) AS tags, count(geo.city) AS cities, epoch_ms(min(ts)) AS first_ts,
-          max(_offset) AS max_offset, count(DISTINCT hour) AS hours
-          FROM read_parquet(${parquet(dir)}, hive_partitioning = true)`)
-      )[0]!;
-    for (const [flink, dir] of [
-      [rawRow, lake],
+    const tables = [
+      [rawRow, join(lake, "clickstream_events")],
       [pubRow, join(lake, "published/clickstream_events")],
-    ] as const) {
-      const duck = await duckEvents(join(dir, dir === lake ? "clickstream_events" : ""));
+    ] as const;
+    for (const [flink, dir] of tables) {
+      const duck = await duckEvents(dir);
       expect(flink.n).toBe(Number(duck.n));
       expect(flink.ids).toBe(ref.ids.size);
       expect(Number(flink.revenue).toFixed(2)).toBe(Number(duck.revenue).toFixed(2));
@@ -134,24 +123,11 @@ describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () =>
       );
       expect(Date.parse(flink.first_ts)).toBe(Number(duck.first_ts));
     }
-    const gold = async (table: string, sql: string) =>
-      (
-        await queryDuckDb(
-          `${sql} FROM read_parquet(${parquet(join(lake, "published", table))}, hive_partitioning = true)`,
-        )
-      )[0]!;
-    const d15 = await gold(
-      "clickstream_by_type_15m",
-      "SELECT count(*) AS n, sum(events) AS events, sum(users) AS users, sum(revenue)::VARCHAR AS revenue, epoch_ms(min(window_start)) AS first_window",
-    );
+    const { byType: d15, active: d1h } = await duckGold(lake);
     expect([g15.n, g15.events, g15.users].map(Number)).toEqual([d15.n, d15.events, d15.users].map(Number));
     expect(Number(g15.revenue).toFixed(2)).toBe(Number(d15.revenue).toFixed(2));
     expect(Date.parse(g15.first_window)).toBe(Number(d15.first_window));
     expect(Number(g15.events)).toBe(ref.ids.size);
-    const d1h = await gold(
-      "clickstream_active_users_1h",
-      "SELECT count(*) AS n, sum(events) AS events, sum(users) AS users, epoch_ms(min(first_seen)) AS first_seen, sum(CASE WHEN is_mobile THEN events ELSE 0 END) AS mobile",
-    );
     expect([g1h.n, g1h.events, g1h.users, g1h.mobile].map(Number)).toEqual(
       [d1h.n, d1h.events, d1h.users, d1h.mobile].map(Number),
     );
