@@ -21,7 +21,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      { extends: true, test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 300_000 } },
+      {
+        extends: true,
+        // Synthesis in beforeAll hooks takes tens of seconds on a busy 2-core machine.
+        test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
       {
         extends: true,
         test: {
