@@ -37,7 +37,7 @@ export default defineConfig({
           // Engines nobody here wrote (pyiceberg, Spark, DuckDB) against the real Iceberg REST catalogs.
           name: "interop",
           include: ["test/interop/**/*.test.ts"],
-          testTimeout: 600_000,
+          testTimeout: 900_000,
           hookTimeout: 600_000,
           fileParallelism: false,
         },

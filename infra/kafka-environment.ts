@@ -61,11 +61,16 @@ export function writeBackNetwork(
   return connection.network;
 }
 
-/** Lets a function produce to `topics`: MSK IAM rights on exactly those topics, or the SCRAM secrets. */
+/**
+ * Lets a function produce to `topics`: MSK IAM rights on exactly those topics (creating them
+ * too, sized like the source), or the SCRAM secrets. `sourceTopics` may be described, to read
+ * their partition count.
+ */
 export function grantKafkaWrite(
   role: iam.IRole,
   connection: KafkaConnection,
   topics: readonly string[],
+  sourceTopics: readonly string[] = [],
 ): void {
   if (topics.length === 0) return;
   if (connection.kind === "self-managed") {
@@ -81,8 +86,16 @@ export function grantKafkaWrite(
   );
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
+      actions: ["kafka-cluster:DescribeTopic", "kafka-cluster:CreateTopic", "kafka-cluster:WriteData"],
       resources: topics.map((t) => mskResourceArn(connection.clusterArn, "topic", t)),
     }),
   );
+  if (sourceTopics.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["kafka-cluster:DescribeTopic"],
+        resources: sourceTopics.map((t) => mskResourceArn(connection.clusterArn, "topic", t)),
+      }),
+    );
+  }
 }

@@ -2,7 +2,7 @@ import { pipelineByName } from "../../shared/pipelines/index.ts";
 import { parseHandlerEnv } from "../../shared/runtime/env.ts";
 import { createIngestHandler } from "../../shared/runtime/ingest-handler.ts";
 import { resolveKafkaConnection } from "../../shared/runtime/kafka-connection-aws.ts";
-import { KafkaWriteBack } from "../../shared/runtime/kafka-write-back.ts";
+import { ingestWriteBack } from "../../shared/runtime/kafka-write-back.ts";
 import { openStore } from "../../shared/storage/open-store.ts";
 
 /**
@@ -18,9 +18,6 @@ const store = env.LAKE_BUCKET
 
 // Write-back: brokers from KAFKA_BROKERS or the MSK cluster ARN, SCRAM user and CA from Secrets Manager.
 const writeBack = pipeline.writeBack
-  ? new KafkaWriteBack({
-      connection: await resolveKafkaConnection(process.env),
-      topic: pipeline.writeBack.topic,
-    })
+  ? ingestWriteBack(pipeline, await resolveKafkaConnection(process.env))
   : undefined;
 export const handler = createIngestHandler({ pipeline, store, ...(writeBack ? { writeBack } : {}) });

@@ -133,7 +133,7 @@ export class PipelineStack extends Stack {
         environment: writes.environment,
         vpc: writes.vpc,
       });
-      grantKafkaWrite(ingest.role, connection, writes.topics);
+      grantKafkaWrite(ingest.role, connection, writes.topics, pipeline.source.topics);
       this.functions.ingest = ingest;
       this.kafkaIngest = new KafkaIngest(this, "KafkaIngest", {
         pipeline,
@@ -159,7 +159,7 @@ export class PipelineStack extends Stack {
         environment: writes?.environment,
         vpc: writes?.vpc,
       });
-      if (writes) grantKafkaWrite(fn.role, connection, writes.topics);
+      if (writes) grantKafkaWrite(fn.role, connection, writes.topics, pipeline.source.topics);
       this.grantLake(fn.role, stage);
       this.functions[stage] = fn;
       stageFunctions[stage] = fn.function;

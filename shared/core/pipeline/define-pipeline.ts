@@ -59,7 +59,14 @@ const definition = z.strictObject({
     targetFileSizeMiB: z._default(z.number().check(z.positive(), z.maximum(5 * 1024)), 128),
     tableFormat: z._default(z.enum(["iceberg", "hive"]), "iceberg"),
   }),
-  writeBack: z.optional(z.strictObject({ topic: topicName, key: z.optional(columnName) })),
+  writeBack: z.optional(
+    z.strictObject({
+      topic: topicName,
+      key: z.optional(columnName),
+      format: z.optional(z.enum(["json", "avro"])),
+      partitions: z.optional(z.int().check(z.minimum(1), z.maximum(10_000))),
+    }),
+  ),
   aggregations: z.optional(aggregationsSchema),
   // prefault: an omitted block is parsed as {}, so each setting gets its own default.
   maintenance: z.prefault(

@@ -82,12 +82,16 @@ export interface QuarantineConfig {
 
 /**
  * Optional write-back of transformed rows to a Kafka topic, so other engines (Flink, Spark,
- * plain consumers) can share the results. The row is sent as JSON; `key` names the row column
- * whose value becomes the Kafka key (omitted: the source record's key is kept).
+ * plain consumers) can share the results; the contract is in docs/write-back.md. `key` names
+ * the row column whose value becomes the Kafka key (omitted: the source record's key is kept).
  */
 export interface WriteBackConfig {
   readonly topic: string;
   readonly key?: string;
+  /** Message value: JSON (default) or Avro binary with the schema `lakestream schema --write-back --format avro` prints. */
+  readonly format?: "json" | "avro";
+  /** Partitions of the topic when lakestream creates it; default: the source topic's count. */
+  readonly partitions?: number;
 }
 
 /**
@@ -115,8 +119,8 @@ export interface AggregationConfig {
   readonly groupBy: readonly string[];
   /** Output column name → measure. */
   readonly measures: Readonly<Record<string, MeasureConfig>>;
-  /** Kafka topic the publish stage writes this table's rows to, for other engines. */
-  readonly writeBack?: { readonly topic: string };
+  /** Kafka topic the publish stage writes this table's rows to, for other engines (docs/write-back.md). */
+  readonly writeBack?: { readonly topic: string; readonly partitions?: number };
 }
 
 /**

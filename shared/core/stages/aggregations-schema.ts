@@ -38,6 +38,7 @@ export const aggregationsSchema = z.strictObject({
         writeBack: z.optional(
           z.strictObject({
             topic: topicName,
+            partitions: z.optional(z.int().check(z.minimum(1), z.maximum(10_000))),
           }),
         ),
       }),

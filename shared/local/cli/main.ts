@@ -7,7 +7,7 @@ import { reportError } from "./errors.ts";
  * `run(argv): Promise<number>` plus a one-line `summary`; they load on demand so
  * `lakestream invoke` does not pay for the Kafka client or the state machine runner.
  */
-const COMMANDS = ["start", "invoke", "events", "produce", "run", "services"] as const;
+const COMMANDS = ["start", "invoke", "events", "produce", "run", "schema", "services"] as const;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

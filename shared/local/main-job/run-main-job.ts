@@ -4,6 +4,7 @@ import { GRANULARITY_MS, MINUTE_MS } from "../../core/stages/windows.ts";
 import { createIngestHandler } from "../../runtime/ingest-handler.ts";
 import type { RunRecord } from "../../runtime/stages/run-record.ts";
 import { readJson } from "../../runtime/stages/stage-deps.ts";
+import type { WriteBackSink } from "../../runtime/write-back-rows.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
 import { writeReport } from "../report/write-report.ts";
 import type { LocalRunResult } from "../state-machine/run-local.ts";
@@ -27,6 +28,8 @@ export interface MainJobOptions {
   readonly report: boolean;
   /** Overrides the pipeline's allowed lateness for this run: watermarks are recomputed with it. */
   readonly allowedLatenessMinutes?: number;
+  /** Where the ingest also writes its rows (`--write-back`); omitted: the lake only. */
+  readonly writeBack?: WriteBackSink;
 }
 
 export interface MainJobResult {
@@ -46,7 +49,11 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
   const t0 = performance.now();
   const { pipeline, store, progress } = o;
   const tally = createIngestTally();
-  const handler = createIngestHandler({ pipeline, store: tally.watch(store) });
+  const handler = createIngestHandler({
+    pipeline,
+    store: tally.watch(store),
+    ...(o.writeBack ? { writeBack: o.writeBack } : {}),
+  });
   let now = o.now;
   if (o.source.kind === "generator") {
     const stream = sampleStream(o.source.stream);

@@ -116,7 +116,11 @@ async function changedHiveGold(deps: StageDeps, results: readonly PartitionResul
   return out;
 }
 
-/** Keyed by table, window and group, so a compacted topic keeps the latest value of each. */
+/**
+ * Keyed by table, window and group, so a compacted topic keeps the latest value of each. The
+ * Kafka timestamp is the window's start (docs/write-back.md): an instant inside the window the
+ * row describes, so a consumer's event-time windows of the same size hold it.
+ */
 function goldMessage(
   agg: AggregationConfig,
   version: GoldVersion,
@@ -128,6 +132,7 @@ function goldMessage(
   return {
     key: encoder.encode(JSON.stringify([agg.table, json.window_start, ...groupKey])),
     value: encoder.encode(JSON.stringify(json)),
+    timestamp: row.window_start as number,
     headers: {
       "lakestream.table": agg.table,
       "lakestream.partition": version.partition,

@@ -24,7 +24,14 @@ export function stageEnvDeps(env: HandlerEnv, connection?: KafkaConnection): Sta
   const writeBack = (topic: string) => {
     let sink = sinks.get(topic);
     if (!sink) {
-      sink = new KafkaWriteBack({ connection, topic });
+      const partitions = pipeline.aggregations?.tables.find((t) => t.writeBack?.topic === topic)?.writeBack
+        ?.partitions;
+      sink = new KafkaWriteBack({
+        connection,
+        topic,
+        sourceTopics: pipeline.source.topics,
+        ...(partitions ? { partitions } : {}),
+      });
       sinks.set(topic, sink);
     }
     return sink;

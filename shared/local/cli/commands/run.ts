@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "../../../core/errors.ts";
+import { definePipeline } from "../../../core/pipeline/define-pipeline.ts";
+import type { Pipeline } from "../../../core/pipeline/types.ts";
 import { defaultPipeline, pipelineByName } from "../../../pipelines/index.ts";
 import { createIngestHandler } from "../../../runtime/ingest-handler.ts";
 import { connectionFromEnv, hideKafkajsTimerWarning } from "../../../runtime/kafka-connection.ts";
-import { KafkaWriteBack } from "../../../runtime/kafka-write-back.ts";
+import { ingestWriteBack } from "../../../runtime/kafka-write-back.ts";
 import { openStore } from "../../../storage/open-store.ts";
 import type { EventSourceOptions } from "../../event-source/config.ts";
 import { KafkaEventSource } from "../../event-source/event-source.ts";
@@ -17,7 +19,7 @@ export const summary = "run a pipeline against Kafka with Lambda's event source 
  * `lakestream run [--brokers L] [--pipeline P] [--topic T]... [--lake DIR | --bucket B
  * --s3-endpoint URL] [--until-idle S] [--group G] [--batch-size N] [--batch-window S]
  * [--starting-position TRIM_HORIZON|LATEST] [--max-retries N] [--dead-letter-topic T |
- * --on-failure-prefix P] [--no-progress] [--verbose]`
+ * --on-failure-prefix P] [--write-back TOPIC] [--no-progress] [--verbose]`
  *
  * The deployed ingest handler behind the local event source: same events, same partial batch
  * responses, offsets committed only after the handler succeeded. SIGINT/SIGTERM finish the
@@ -36,12 +38,18 @@ export async function run(argv: string[]): Promise<number> {
     "max-retries": { type: "string" },
     "dead-letter-topic": { type: "string" },
     "on-failure-prefix": { type: "string" },
+    "write-back": { type: "string" },
     "no-progress": { type: "boolean" },
     verbose: { type: "boolean" },
     ...LAKE_OPTIONS,
   });
   quietLambdaLogs(values.verbose);
-  const pipeline = asUsage(() => pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline"));
+  const pipeline = asUsage(() =>
+    withWriteBackTopic(
+      pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline"),
+      values["write-back"],
+    ),
+  );
   hideKafkajsTimerWarning();
   const connection = asUsage(() => connectionFromEnv(process.env, values.brokers));
   const store = asUsage(() => openStore(lakeLocation(values)));
@@ -56,9 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values["dead-letter-topic"] && values["on-failure-prefix"]) {
     throw new UsageError("give either --dead-letter-topic or --on-failure-prefix, not both");
   }
-  const writeBack = pipeline.writeBack
-    ? new KafkaWriteBack({ connection, topic: pipeline.writeBack.topic })
-    : undefined;
+  const writeBack = ingestWriteBack(pipeline, connection, values.topic ?? pipeline.source.topics);
   const handler = createIngestHandler({ pipeline, store, ...(writeBack ? { writeBack } : {}) });
   const options: EventSourceOptions = {
     connection,
@@ -141,6 +147,15 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/**
+ * `--write-back TOPIC`: the pipeline with its rows also written to TOPIC (docs/write-back.md),
+ * keeping the definition's other write-back settings; validated as the definition would be.
+ */
+export function withWriteBackTopic(pipeline: Pipeline, topic: string | undefined): Pipeline {
+  if (topic === undefined) return pipeline;
+  return definePipeline({ ...pipeline, writeBack: { ...pipeline.writeBack, topic } } as never);
 }
 
 /** A setting that came from a flag and is wrong is a usage error (exit 2), named as the library names it. */

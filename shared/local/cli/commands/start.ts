@@ -1,6 +1,8 @@
 import { rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { defaultPipeline, pipelineByName } from "../../../pipelines/index.ts";
+import { connectionFromEnv } from "../../../runtime/kafka-connection.ts";
+import { ingestWriteBack } from "../../../runtime/kafka-write-back.ts";
 import { FsObjectStore } from "../../../storage/fs-store.ts";
 import { openStore } from "../../../storage/open-store.ts";
 import { Progress } from "../../main-job/progress.ts";
@@ -8,23 +10,25 @@ import { type JobSource, runMainJob } from "../../main-job/run-main-job.ts";
 import { DEFAULT_START_MS } from "../../sample-records.ts";
 import { UsageError } from "../errors.ts";
 import { intOption, LAKE_OPTIONS, lakeLocation, parseOptions, quietLambdaLogs } from "../options.ts";
+import { asUsage, withWriteBackTopic } from "./run.ts";
 
 export const summary =
   "the main job: sample (or Kafka) records → ingest → state machine → lake + HTML report";
 
 export const usage =
-  "usage: lakestream start [--lake DIR | --bucket B --s3-endpoint URL] [--pipeline P] [--records N] [--hours H] [--batch-size N] [--bad-every N] [--late-every N] [--too-late-every N] [--brokers LIST [--topic T]... [--group G] [--until-idle S]] [--now ISO] [--lateness MIN] [--fresh] [--no-report] [--no-progress] [--verbose]";
+  "usage: lakestream start [--lake DIR | --bucket B --s3-endpoint URL] [--pipeline P] [--records N] [--hours H] [--batch-size N] [--bad-every N] [--late-every N] [--too-late-every N] [--brokers LIST [--topic T]... [--group G] [--until-idle S]] [--write-back TOPIC] [--now ISO] [--lateness MIN] [--fresh] [--no-report] [--no-progress] [--verbose]";
 
 /**
  * `lakestream start [--lake DIR | --bucket B --s3-endpoint URL] [--pipeline P] [--records N]
  * [--hours H] [--batch-size N] [--bad-every N] [--late-every N] [--too-late-every N]
- * [--brokers LIST [--topic T]... [--group G] [--until-idle S]] [--now ISO] [--lateness MIN] [--fresh]
- * [--no-report] [--no-progress] [--verbose]`
+ * [--brokers LIST [--topic T]... [--group G] [--until-idle S]] [--write-back TOPIC] [--now ISO]
+ * [--lateness MIN] [--fresh] [--no-report] [--no-progress] [--verbose]`
  *
  * Runs a pipeline end to end on embedded defaults (FsObjectStore at ./lake): generated
  * clickstream records (some broken, some late, some too late, over several hours of event
  * time), fed to the ingest handler as Lambda-shaped batches, then the deployed state machine
- * executed locally (plan → compact and aggregate per partition → publish). Progress goes to
+ * executed locally (plan → compact and aggregate per partition → publish). Rows are written back
+ * to Kafka with `--write-back TOPIC`, or to the definition's topic when reading `--brokers`. Progress goes to
  * stderr; stdout gets a one-line JSON summary; the HTML report is written into the lake.
  */
 export async function run(argv: string[]): Promise<number> {
@@ -40,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     topic: { type: "string", multiple: true },
     group: { type: "string" },
     "until-idle": { type: "string" },
+    "write-back": { type: "string" },
     now: { type: "string" },
     lateness: { type: "string" },
     fresh: { type: "boolean" },
@@ -49,7 +54,8 @@ export async function run(argv: string[]): Promise<number> {
     ...LAKE_OPTIONS,
   });
   quietLambdaLogs(values.verbose);
-  const pipeline = pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline");
+  const named = pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline");
+  const pipeline = asUsage(() => withWriteBackTopic(named, values["write-back"]));
   const location = lakeLocation(values);
   const now = values.now === undefined ? undefined : Date.parse(values.now);
   if (now !== undefined && Number.isNaN(now))
@@ -83,6 +89,15 @@ export async function run(argv: string[]): Promise<number> {
           tooLateEvery: intOption("too-late-every", values["too-late-every"], 211),
         },
       };
+  // Generated records need no broker, so a declared write-back is used only with --brokers.
+  const writeBack =
+    values["write-back"] !== undefined || values.brokers !== undefined
+      ? ingestWriteBack(
+          pipeline,
+          asUsage(() => connectionFromEnv(process.env, values.brokers)),
+          values.topic ?? pipeline.source.topics,
+        )
+      : undefined;
   const progress = new Progress(process.stderr, !values["no-progress"]);
   const result = await runMainJob({
     pipeline,
@@ -94,7 +109,8 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.lateness === undefined
       ? {}
       : { allowedLatenessMinutes: intOption("lateness", values.lateness, 0, 0) }),
-  });
+    ...(writeBack ? { writeBack } : {}),
+  }).finally(() => writeBack?.disconnect());
   const r = result.runRecord?.stages;
   const reportPath =
     result.reportKey && store instanceof FsObjectStore

@@ -1,0 +1,261 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { tableShape } from "../../shared/core/schema-export/table-shape.ts";
+import { clickstream } from "../../shared/pipelines/clickstream.ts";
+import { createIngestHandler } from "../../shared/runtime/ingest-handler.ts";
+import { KafkaWriteBack } from "../../shared/runtime/kafka-write-back.ts";
+import { FsObjectStore } from "../../shared/storage/fs-store.ts";
+import { tempDir } from "../helpers/lake.ts";
+import { readTopic } from "../helpers/read-topic.ts";
+import { assertKafkaReady, kafkaBrokers } from "../helpers/services.ts";
+import { exitWithin, lakestream } from "../integration/kafka-cli-kit.ts";
+import { eventSource, freshTopic, waitFor } from "../integration/kafka-test-kit.ts";
+import {
+  buildExample,
+  enrichedPipeline,
+  expectRoundTrip,
+  ingestAndCompact,
+  java,
+  produceSamples,
+  type Reference,
+} from "./kit.ts";
+import { duckEvents, duckGold, flinkQueries } from "./sql-checks.ts";
+
+const N = 3000;
+let classpath = "";
+let source = "";
+let writeBack = "";
+let lake = "";
+let ref: Reference;
+
+/** `lakestream <args>` as a user runs it; its stdout. */
+async function cli(args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await exitWithin(lakestream(args), 300_000);
+  expect(code, stderr).toBe(0);
+  return stdout;
+}
+
+beforeAll(async () => {
+  await assertKafkaReady();
+  const build = await buildExample("flink");
+  classpath = build.classpath;
+  console.log(`[interop] flink example build: ${build.seconds.toFixed(1)} s`);
+  source = await freshTopic("flink-src", 3);
+  writeBack = `flink-wb-${source.slice(-8)}`;
+  ref = await produceSamples(source, N);
+  lake = await tempDir("flink-lake");
+  // The main job fills the raw, published and gold tables and writes every row back to Kafka.
+  const out = await cli([
+    "start",
+    "--brokers",
+    kafkaBrokers().join(","),
+    "--topic",
+    source,
+    "--write-back",
+    writeBack,
+    "--lake",
+    lake,
+    "--until-idle",
+    "2",
+    "--no-report",
+    "--no-progress",
+  ]);
+  expect(JSON.parse(out)).toMatchObject({ status: "SUCCEEDED", rowsWritten: ref.ids.size });
+});
+
+describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () => {
+  it("Flink SQL runs `lakestream schema --format flink-sql` as printed over every table and the write-back topic; counts and sums equal DuckDB's", async () => {
+    const dir = await tempDir("flink-ddl");
+    const ddl = async (name: string, args: string[]) => {
+      const file = join(dir, `${name}.sql`);
+      await writeFile(file, await cli(["schema", "--format", "flink-sql", ...args]));
+      return file;
+    };
+    const raw = await ddl("raw", ["--lake", lake]);
+    // The compacted table has the raw table's columns; only its location (and so its name here) differs.
+    const compacted = join(dir, "published.sql");
+    const printed = await cli([
+      "schema",
+      "--format",
+      "flink-sql",
+      "--location",
+      pathToFileURL(join(lake, "published/clickstream_events")).href,
+    ]);
+    await writeFile(
+      compacted,
+      printed.replace("CREATE TABLE `clickstream_events`", "CREATE TABLE `published_events`"),
+    );
+    const gold15 = await ddl("gold15", ["--lake", lake, "--table", "clickstream_by_type_15m"]);
+    const gold1h = await ddl("gold1h", ["--lake", lake, "--table", "clickstream_active_users_1h"]);
+    const wb = await ddl("wb", ["--write-back", "--topic", writeBack, "--brokers", kafkaBrokers().join(",")]);
+    const queries = [
+      flinkQueries.events("clickstream_events"),
+      flinkQueries.events("published_events"),
+      flinkQueries.byType15m,
+      flinkQueries.activeUsers1h,
+      flinkQueries.writeBack,
+    ];
+    const run = await java(classpath, "lakestream.examples.flink.FlinkSqlCheck", [
+      "--ddl",
+      [raw, compacted, gold15, gold1h, wb].join(","),
+      "--query",
+      queries.join(";"),
+    ]);
+    console.log(`[interop] Flink SQL over 5 tables: ${run.seconds.toFixed(1)} s`);
+    const [rawRow, pubRow, g15, g1h, wbRow] = run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const tables = [
+      [rawRow, join(lake, "clickstream_events")],
+      [pubRow, join(lake, "published/clickstream_events")],
+    ] as const;
+    for (const [flink, dir] of tables) {
+      const duck = await duckEvents(dir);
+      expect(flink.n).toBe(Number(duck.n));
+      expect(flink.ids).toBe(ref.ids.size);
+      expect(Number(flink.revenue).toFixed(2)).toBe(Number(duck.revenue).toFixed(2));
+      expect(Math.round(Number(flink.revenue) * 100)).toBe(ref.cents);
+      expect([flink.mobile, flink.tags, flink.cities, flink.max_offset, flink.hours].map(Number)).toEqual(
+        [duck.mobile, duck.tags, duck.cities, duck.max_offset, duck.hours].map(Number),
+      );
+      expect(Date.parse(flink.first_ts)).toBe(Number(duck.first_ts));
+    }
+    const { byType: d15, active: d1h } = await duckGold(lake);
+    expect([g15.n, g15.events, g15.users].map(Number)).toEqual([d15.n, d15.events, d15.users].map(Number));
+    expect(Number(g15.revenue).toFixed(2)).toBe(Number(d15.revenue).toFixed(2));
+    expect(Date.parse(g15.first_window)).toBe(Number(d15.first_window));
+    expect(Number(g15.events)).toBe(ref.ids.size);
+    expect([g1h.n, g1h.events, g1h.users, g1h.mobile].map(Number)).toEqual(
+      [d1h.n, d1h.events, d1h.users, d1h.mobile].map(Number),
+    );
+    expect(Date.parse(g1h.first_seen)).toBe(Number(d1h.first_seen));
+    // The write-back topic, read by Flink's Kafka connector: every row once, stamped with its event time.
+    expect(wbRow).toMatchObject({
+      n: ref.ids.size,
+      ids: ref.ids.size,
+      event_time_stamped: ref.ids.size,
+      with_lineage: ref.ids.size,
+    });
+    expect(Math.round(Number(wbRow.revenue) * 100)).toBe(ref.cents);
+  });
+
+  it("a Flink job enriches the write-back topic into a topic lakestream ingests: each event once, counts and sums equal, lineage survives", async () => {
+    const enriched = await freshTopic("flink-enriched", 3);
+    const run = await java(classpath, "lakestream.examples.flink.WriteBackEnrichJob", [
+      "--brokers",
+      kafkaBrokers().join(","),
+      "--input",
+      writeBack,
+      "--output",
+      enriched,
+      "--bounded",
+    ]);
+    console.log(`[interop] Flink enrich job: ${run.seconds.toFixed(1)} s`);
+    const dir = await tempDir("flink-enriched-lake");
+    const store = new FsObjectStore(dir, { durable: false });
+    const stats = await ingestAndCompact(enrichedPipeline(enriched), store, ref.ids.size);
+    expect(stats.recordsDone).toBe(ref.ids.size);
+    await expectRoundTrip({ dir, engine: "flink", sourceLake: lake, source, ref });
+  });
+
+  it("Avro's Java parser accepts every schema `lakestream schema --format avro` prints, with the logical types the files hold", async () => {
+    const dir = await tempDir("flink-avro-schemas");
+    const files: string[] = [];
+    for (const args of [
+      [],
+      ["--write-back"],
+      ["--table", "clickstream_by_type_15m"],
+      ["--table", "clickstream_active_users_1h"],
+      ["--table", "clickstream_by_type_15m", "--write-back"],
+    ]) {
+      const file = join(dir, `${files.length}.avsc`);
+      await writeFile(file, await cli(["schema", "--format", "avro", ...args]));
+      files.push(file);
+    }
+    const run = await java(classpath, "lakestream.examples.flink.AvroSchemaCheck", files);
+    const parsed = run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(parsed.map((p) => p.name)).toEqual([
+      "lakestream.clickstream.clickstream_events",
+      "lakestream.clickstream.clickstream_events_value",
+      "lakestream.clickstream.clickstream_by_type_15m",
+      "lakestream.clickstream.clickstream_active_users_1h",
+      "lakestream.clickstream.clickstream_by_type_15m_value",
+    ]);
+    const [events, value, gold] = parsed;
+    expect(Object.keys(events.fields)).toEqual(Object.keys(tableShape(clickstream).columns));
+    expect(Object.keys(value.fields)).toEqual(Object.keys(clickstream.schema));
+    expect(events.fields._ts).toEqual({ type: "long", logicalType: "timestamp-micros" });
+    expect(events.fields.amount[1]).toMatchObject({
+      type: "fixed",
+      logicalType: "decimal",
+      precision: 12,
+      scale: 2,
+    });
+    expect(gold.fields.revenue[1]).toMatchObject({
+      type: "fixed",
+      size: 16,
+      logicalType: "decimal",
+      precision: 38,
+      scale: 2,
+    });
+  });
+
+  it("Avro write-back values: Flink decodes them with Avro's Java parser and the schema `lakestream schema --write-back --format avro` prints", async () => {
+    const avroTopic = `flink-wb-avro-${source.slice(-8)}`;
+    const pipeline = {
+      ...clickstream,
+      source: { ...clickstream.source, topics: [source] },
+      writeBack: { topic: avroTopic, format: "avro" as const },
+    };
+    const sink = new KafkaWriteBack({
+      connection: { brokers: kafkaBrokers() },
+      topic: avroTopic,
+      sourceTopics: [source],
+    });
+    const ingest = createIngestHandler({
+      pipeline,
+      store: new FsObjectStore(await tempDir("flink-avro"), { durable: false }),
+      writeBack: sink,
+    });
+    const esm = eventSource(source, (e, c) => ingest(e, c), {
+      batchSize: 500,
+      reportBatchItemFailures: true,
+    });
+    await esm.start();
+    await waitFor(`${N} records`, () => esm.stats().recordsDone >= N, 300_000);
+    await esm.stop();
+    await sink.disconnect();
+    const dir = await tempDir("flink-avsc");
+    await mkdir(dir, { recursive: true });
+    const schemaFile = join(dir, "value.avsc");
+    await writeFile(schemaFile, await cli(["schema", "--write-back", "--format", "avro"]));
+    const out = await freshTopic("flink-avro-out", 3);
+    await java(classpath, "lakestream.examples.flink.WriteBackEnrichJob", [
+      "--brokers",
+      kafkaBrokers().join(","),
+      "--input",
+      avroTopic,
+      "--output",
+      out,
+      "--avro-schema",
+      schemaFile,
+      "--bounded",
+      "--group",
+      `avro-${out}`,
+    ]);
+    const messages = await readTopic(out);
+    const rows = messages.map((m) => JSON.parse(m.value.toString()));
+    expect(new Set(rows.map((r) => r.event_id))).toEqual(ref.ids);
+    expect(rows).toHaveLength(ref.ids.size);
+    expect(rows.reduce((n, r) => n + r.revenue_cents, 0)).toBe(ref.cents);
+    // Decoded timestamps equal the Kafka timestamp lakestream stamped (the event time), to the millisecond.
+    expect(messages.every((m, i) => Date.parse(rows[i].ts) === m.timestamp)).toBe(true);
+    expect(JSON.parse(await readFile(schemaFile, "utf8")).name).toBe("clickstream_events_value");
+  });
+});
