@@ -64,6 +64,8 @@ export class IcebergCatalog extends Construct {
       encryptionConfiguration: { sseAlgorithm: "AES256" },
       // What the maintain stage does for tables in the lake: files no snapshot references are
       // removed after the pipeline's orphan age, then kept as long as the lake keeps old versions.
+      // Snapshot expiry keeps S3 Tables' per-table defaults, 1 snapshot and 120 hours (AWS
+      // Prescriptive Guidance, "Maintenance in Amazon S3 Tables"), which are lakestream's too.
       unreferencedFileRemoval: {
         status: "Enabled",
         unreferencedDays: props.unreferencedDays,
