@@ -153,6 +153,21 @@ const glue = z.strictObject({
   partitionValues: z.record(z.string(), z.record(z.string(), z.array(z.string()).min(1))).default({}),
 });
 
+/**
+ * Which Iceberg catalog registers the published and gold tables of pipelines with
+ * `sink.tableFormat: "iceberg"` (the stage functions create and commit them through its Iceberg
+ * REST endpoint; endpoints and warehouses in infra/constructs/iceberg-catalog.ts, IAM in
+ * infra/catalog-access.ts):
+ * - `glue` (default): the Glue Data Catalog; tables live in the lake bucket under `warehouse/`
+ *   and appear in `glue.databaseName`, where Athena, EMR and Glue jobs find them;
+ * - `s3tables`: Amazon S3 Tables; each pipeline stack creates a table bucket and in it a
+ *   namespace named like `glue.databaseName`, and S3 Tables maintains the tables itself.
+ */
+const catalog = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("glue") }),
+  z.strictObject({ type: z.literal("s3tables") }),
+]);
+
 const stages = z.strictObject({
   memoryMiB: z.int().min(128).max(10_240).default(2048),
   timeoutSeconds: z.int().min(10).max(900).default(900),
@@ -184,7 +199,7 @@ const observability = z.strictObject({
   freshnessAlarmHours: z.int().min(1).max(168).optional(),
 });
 
-export const configSchema = z.strictObject({
+const baseConfig = z.strictObject({
   /** Prefix of every stack name, so two environments can share an account. */
   stackPrefix: z
     .string()
@@ -203,11 +218,29 @@ export const configSchema = z.strictObject({
   ingest: ingest.default(() => ingest.parse({})),
   lake: lake.default(() => lake.parse({})),
   glue: glue.default(() => glue.parse({})),
+  catalog: catalog.default({ type: "glue" }),
   stages: stages.default(() => stages.parse({})),
   observability: observability.default(() => observability.parse({})),
+});
+
+/**
+ * S3 Tables names namespaces more strictly than Glue names databases: a letter or digit first,
+ * never the reserved prefix `aws` (Amazon S3 User Guide, "Amazon S3 table bucket, table, and
+ * namespace naming rules").
+ */
+export const configSchema = baseConfig.superRefine((c, ctx) => {
+  if (c.catalog.type === "s3tables" && !/^(?!aws)[a-z0-9]/.test(c.glue.databaseName)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["glue", "databaseName"],
+      message:
+        'with catalog.type "s3tables" (a namespace) it must start with a letter or digit, and not with "aws"',
+    });
+  }
 });
 
 /** Validated deployment settings with every default filled in. */
 export type LakestreamConfig = z.output<typeof configSchema>;
 export type KafkaConfig = LakestreamConfig["kafka"];
+export type CatalogConfig = LakestreamConfig["catalog"];
 export type ExistingVpcConfig = z.output<typeof existingVpc>;

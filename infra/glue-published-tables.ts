@@ -6,7 +6,8 @@ import { fileSchema } from "../shared/core/table-layout.ts";
 import { type GlueTableInput, type GlueTableOptions, layoutTableInput } from "./glue-table-input.ts";
 
 /**
- * Glue tables over what the later stages publish. The raw table may hold a source offset more
+ * Glue tables over what the later stages publish in the Hive layout (`sink.tableFormat:
+ * "hive"`; Iceberg tables are created through the catalog instead). The raw table may hold a source offset more
  * than once (retries, replays); the compacted table under `published/<table>/` and the gold
  * tables under `published/<gold table>/` hold each offset once, which is why Athena users query
  * them. Locations, columns and partitions come from the code the compact and aggregate stages

@@ -1,3 +1,4 @@
+import { ConfigError } from "../shared/core/errors.ts";
 import type { Pipeline } from "../shared/core/pipeline/types.ts";
 import type { Column, TableSchema } from "../shared/core/schema.ts";
 import { fileSchema } from "../shared/core/table-layout.ts";
@@ -99,8 +100,30 @@ export interface TableLayout {
   readonly valueColumns: readonly { readonly name: string; readonly column: Column }[];
 }
 
+/** Suffix of the raw table's Glue name when the sink's own name is the published Iceberg table's. */
+export const RAW_TABLE_SUFFIX = "_raw";
+
 /**
- * Builds the Glue table for a pipeline's sink, matching the layout the ingest writes:
+ * Glue name of the raw table. A Hive-layout pipeline keeps the sink's name. For an Iceberg
+ * pipeline that name belongs to the Iceberg events table (created in the same database by the
+ * plan stage through the catalog), so the raw table is `<sink>_raw`; a gold table may not take
+ * that name.
+ */
+export function rawTableName(pipeline: Pipeline): string {
+  if (pipeline.sink.tableFormat !== "iceberg") return pipeline.sink.table;
+  const name = `${pipeline.sink.table}${RAW_TABLE_SUFFIX}`;
+  const i = (pipeline.aggregations?.tables ?? []).findIndex((t) => t.table === name);
+  if (i >= 0) {
+    throw new ConfigError(
+      `pipeline(${pipeline.name}).aggregations.tables.${i}.table`,
+      `"${name}" is the Glue name of the raw table of ${pipeline.sink.table}; choose another name`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Builds the Glue table for a pipeline's sink (named by `rawTableName`), matching the layout the ingest writes:
  * `s3://<bucket>/<table>/dt=YYYY-MM-DD[/hour=HH][/col=value...]/<topic>+<partition>+<offset>.<ext>`.
  *
  * Partition projection lets Athena find new partitions without crawlers or `MSCK REPAIR`;
@@ -109,7 +132,7 @@ export interface TableLayout {
 export function glueTableInput(pipeline: Pipeline, options: GlueTableOptions): GlueTableInput {
   const { table } = pipeline.sink;
   return layoutTableInput(pipeline, options, {
-    name: table,
+    name: rawTableName(pipeline),
     description: `${pipeline.description || pipeline.name} (lakestream pipeline ${pipeline.name})`,
     root: `s3://${options.bucketName}/${table}`,
     kind: "raw",

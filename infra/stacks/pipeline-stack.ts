@@ -6,7 +6,9 @@ import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { Pipeline } from "../../shared/core/pipeline/types.ts";
+import { stageDeployed } from "../catalog-access.ts";
 import type { LakestreamConfig } from "../config.ts";
+import { IcebergCatalog } from "../constructs/iceberg-catalog.ts";
 import { KafkaIngest } from "../constructs/kafka-ingest.ts";
 import { LakeBucket } from "../constructs/lake-bucket.ts";
 import { LakestreamFunction } from "../constructs/lakestream-function.ts";
@@ -14,7 +16,7 @@ import { PipelineAlarms } from "../constructs/pipeline-alarms.ts";
 import { PublishedTables } from "../constructs/published-tables.ts";
 import { scheduleRuns } from "../constructs/run-schedule.ts";
 import { LATER_STAGES, type LaterStage, StageStateMachine } from "../constructs/stage-state-machine.ts";
-import { glueTableInput } from "../glue-table-input.ts";
+import { glueTableInput, rawTableName } from "../glue-table-input.ts";
 import { kafkaConnection } from "../kafka-connection.ts";
 import {
   grantKafkaWrite,
@@ -53,6 +55,8 @@ export class PipelineStack extends Stack {
   /** Where the Scheduler puts a run it could not start (after its retries). */
   readonly scheduleDeadLetters?: sqs.Queue;
   readonly kafkaIngest?: KafkaIngest;
+  /** Where the Iceberg tables are registered (Iceberg pipelines only). */
+  readonly catalog?: IcebergCatalog;
   /** Where the published tables live; the grants of every stage follow it. */
   readonly layout: LayoutOptions;
   readonly #pipeline: Pipeline;
@@ -82,6 +86,17 @@ export class PipelineStack extends Stack {
       removalPolicy,
     });
     const bucket = this.lake.bucket;
+    const iceberg = pipeline.sink.tableFormat === "iceberg";
+    if (iceberg) {
+      this.catalog = new IcebergCatalog(this, "Catalog", {
+        catalog: config.catalog,
+        pipeline,
+        namespace: config.glue.databaseName,
+        removalPolicy,
+        unreferencedDays: Math.max(1, Math.ceil(pipeline.maintenance.orphanFileAgeHours / 24)),
+        noncurrentDays: config.lake.noncurrentVersionExpirationDays,
+      });
+    }
 
     const tableOptions = {
       bucketName: bucket.bucketName,
@@ -93,7 +108,8 @@ export class PipelineStack extends Stack {
       databaseName: shared.databaseName,
       tableInput: glueTableInput(pipeline, tableOptions),
     });
-    // What Athena users query: the raw table may hold an offset twice, these hold it once.
+    // What Athena users query: the raw table may hold an offset twice, these hold it once
+    // (Iceberg tables: created by the plan stage through the catalog, named in outputs).
     this.published = new PublishedTables(this, "Published", {
       ...tableOptions,
       pipeline,
@@ -148,7 +164,7 @@ export class PipelineStack extends Stack {
     const stageFunctions: Partial<Record<LaterStage, lambda.IFunction>> = {};
     for (const stage of LATER_STAGES) {
       const entry = entries[stage];
-      if (!entry) continue;
+      if (!entry || !stageDeployed(config.catalog, stage, iceberg)) continue;
       const writes = stage === "publish" ? producer("publish") : undefined;
       const fn = new LakestreamFunction(this, stage[0]!.toUpperCase() + stage.slice(1), {
         ...common,
@@ -156,10 +172,11 @@ export class PipelineStack extends Stack {
         stage,
         memoryMiB: config.stages.memoryMiB,
         timeout: Duration.seconds(config.stages.timeoutSeconds),
-        environment: writes?.environment,
+        environment: { ...writes?.environment, ...this.catalog?.environment },
         vpc: writes?.vpc,
       });
       if (writes) grantKafkaWrite(fn.role, connection, writes.topics, pipeline.source.topics);
+      this.catalog?.grant(fn.role, stage);
       this.grantLake(fn.role, stage);
       this.functions[stage] = fn;
       stageFunctions[stage] = fn.function;
@@ -199,7 +216,7 @@ export class PipelineStack extends Stack {
     });
 
     new CfnOutput(this, "LakeBucketName", { value: bucket.bucketName, description: "The lake bucket" });
-    new CfnOutput(this, "TableName", { value: `${shared.databaseName}.${pipeline.sink.table}` });
+    new CfnOutput(this, "TableName", { value: `${shared.databaseName}.${rawTableName(pipeline)}` });
     new CfnOutput(this, "TableLocation", { value: `s3://${bucket.bucketName}/${pipeline.sink.table}/` });
     if (this.functions.ingest)
       new CfnOutput(this, "IngestFunctionName", { value: this.functions.ingest.function.functionName });

@@ -27,7 +27,8 @@ interface Report {
 
 /**
  * Checkov (installed from PyPI by test/services/checkov.sh) over the templates `cdk synth`
- * writes: the default settings (MSK Serverless, SSE-S3) and a KMS-encrypted lake. Offline:
+ * writes: the default settings (MSK Serverless, SSE-S3, Glue catalog), a KMS-encrypted lake, and
+ * S3 Tables as the catalog. Offline:
  * `--skip-download` and BC_SKIP_MAPPING keep it from calling its vendor's API.
  */
 const synths: Synthesized[] = [];
@@ -40,6 +41,7 @@ beforeAll(() => {
   const variants: [string, Record<string, unknown> | undefined][] = [
     ["default", undefined],
     ["kms", { lake: { encryption: "kms" } }],
+    ["s3tables", { catalog: { type: "s3tables" } }],
   ];
   for (const [name, lakestream] of variants) {
     const synth = synthesize(lakestream ? { lakestream } : {});

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import { buildApp, cdkJsonContext } from "../../infra/build-app.ts";
+import { tableBucketName } from "../../infra/catalog-access.ts";
 import { CONFIG_FILE_CONTEXT_KEY, loadConfig, parseConfig } from "../../infra/load-config.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { testPipelines } from "./fixtures/pipelines.ts";
@@ -37,6 +38,7 @@ describe("deployment config", () => {
       quarantineExpirationDays: 30,
     });
     expect(config.observability.stateMachineLogLevel).toBe("ALL");
+    expect(config.catalog).toEqual({ type: "glue" });
   });
 
   it("names the offending field of a wrong value", () => {
@@ -52,6 +54,11 @@ describe("deployment config", () => {
       [{ glue: { projectionStartDate: "yesterday" } }, "lakestream.glue.projectionStartDate"],
       [{ observability: { logRetentionDays: 42 } }, "lakestream.observability.logRetentionDays"],
       [{ surprise: true }, "lakestream"],
+      [{ catalog: { type: "hive-metastore" } }, "lakestream.catalog.type"],
+      [{ catalog: { type: "glue", uri: "https://example.com" } }, "lakestream.catalog"],
+      // An S3 Tables namespace starts with a letter or digit and never with "aws".
+      [{ catalog: { type: "s3tables" }, glue: { databaseName: "_lake" } }, "lakestream.glue.databaseName"],
+      [{ catalog: { type: "s3tables" }, glue: { databaseName: "aws_lake" } }, "lakestream.glue.databaseName"],
       [
         {
           kafka: {
@@ -121,5 +128,23 @@ describe("deployment config", () => {
     );
     expect(error.field).toBe("lakestream.kafka.vpc");
     expect(error.message).toContain("audit_log");
+  });
+
+  it("fails the app build when a pipeline's S3 Tables table bucket name would break the naming rules", () => {
+    const build = (stackPrefix: string) => () =>
+      buildApp({
+        pipelines: testPipelines,
+        functionsDir: FIXTURE_FUNCTIONS,
+        context: {
+          lakestream: { stackPrefix, catalog: { type: "s3tables" } },
+          "aws:cdk:bundling-stacks": [],
+        },
+      });
+    // Stack names lower-cased + "-tables": "awslake-orders-tables" takes the reserved prefix "aws".
+    expect(configError(build("AwsLake")).field).toBe("lakestream.stackPrefix");
+    expect(tableBucketName("Lakestream-orders")).toBe("lakestream-orders-tables");
+    expect(configError(() => tableBucketName(`Lakestream-${"a".repeat(46)}`)).message).toContain(
+      "63 characters",
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { glueTableInput, hiveType } from "../../infra/glue-table-input.ts";
+import { glueTableInput, hiveType, rawTableName } from "../../infra/glue-table-input.ts";
+import { ConfigError } from "../../shared/core/errors.ts";
+import { definePipeline } from "../../shared/core/pipeline/define-pipeline.ts";
 import { audit_log, orders } from "./fixtures/pipelines.ts";
 
 const options = { bucketName: "my-lake", projectionStartDate: "2026-01-01" };
@@ -92,5 +94,40 @@ describe("glueTableInput", () => {
     expect(input.storageDescriptor.serdeInfo.parameters["timestamp.formats"]).toBe(
       "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'",
     );
+  });
+});
+
+describe("rawTableName", () => {
+  it("keeps the sink's name for a Hive-layout pipeline and leaves it to the Iceberg table otherwise", () => {
+    expect(rawTableName(audit_log)).toBe("audit_events");
+    expect(glueTableInput(audit_log, options).name).toBe("audit_events");
+    expect(rawTableName(orders)).toBe("orders_raw_raw");
+    expect(glueTableInput(orders, options).name).toBe("orders_raw_raw");
+    // The raw files stay where the ingest writes them, under the sink's name.
+    expect(glueTableInput(orders, options).storageDescriptor.location).toBe("s3://my-lake/orders_raw/");
+  });
+
+  it("fails with the field named when a gold table of an Iceberg pipeline takes the raw table's name", () => {
+    const clash = definePipeline({
+      name: "clash",
+      source: { topics: ["t"], valueFormat: "json" },
+      schema: { at: { type: "timestamp" } },
+      transform: ({ value }) => value as never,
+      partitioning: { eventTime: { field: "at" }, granularity: "hour" },
+      sink: { table: "events", format: "parquet" },
+      aggregations: {
+        tables: [
+          { table: "events_raw", window: { sizeMinutes: 60 }, groupBy: [], measures: { n: { fn: "count" } } },
+        ],
+      },
+    });
+    let error: unknown;
+    try {
+      rawTableName(clash);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).field).toBe("pipeline(clash).aggregations.tables.0.table");
   });
 });

@@ -25,40 +25,41 @@ const lakeLocation = (path: string) => ({
 
 describe("synthesized with stand-in handlers (fixtures/functions), bundling skipped", () => {
   describe("Glue tables of published data", () => {
-    it("add the compacted table and each gold table next to the raw table, in the same database", () => {
-      orders.resourceCountIs("AWS::Glue::Table", 3);
+    it("leave an Iceberg pipeline's table names to the catalog: only the raw table, as <sink>_raw", () => {
+      // The plan stage creates `orders_raw` and `orders_by_country_1h` as Iceberg tables in this database.
+      orders.resourceCountIs("AWS::Glue::Table", 1);
+      orders.hasResourceProperties("AWS::Glue::Table", {
+        DatabaseName: "lakestream",
+        TableInput: Match.objectLike({ Name: "orders_raw_raw", TableType: "EXTERNAL_TABLE" }),
+      });
+    });
+
+    it("add a Hive-layout pipeline's compacted table and each gold table next to its raw table", () => {
       audit.resourceCountIs("AWS::Glue::Table", 4);
-      for (const name of ["orders_raw", "orders_raw_published", "orders_by_country_1h"]) {
-        orders.hasResourceProperties("AWS::Glue::Table", {
+      for (const name of ["audit_events", "audit_events_published", "audit_actions_1h", "audit_daily"]) {
+        audit.hasResourceProperties("AWS::Glue::Table", {
           DatabaseName: "lakestream",
           TableInput: Match.objectLike({ Name: name, TableType: "EXTERNAL_TABLE" }),
         });
       }
     });
 
-    it("project the compacted table over published/<table>/ with the raw partitions and columns", () => {
-      orders.hasResourceProperties("AWS::Glue::Table", {
+    it("project the Hive-layout compacted table over published/<table>/ with the raw partitions and columns", () => {
+      audit.hasResourceProperties("AWS::Glue::Table", {
         TableInput: Match.objectLike({
-          Name: "orders_raw_published",
-          PartitionKeys: [
-            Match.objectLike({ Name: "dt", Type: "string" }),
-            Match.objectLike({ Name: "hour", Type: "int" }),
-            { Name: "country", Type: "string" },
-          ],
+          Name: "audit_events_published",
+          PartitionKeys: [Match.objectLike({ Name: "dt", Type: "string" })],
           Parameters: Match.objectLike({
             "projection.enabled": "true",
             "projection.dt.range": "2026-01-01,NOW",
-            "projection.country.type": "injected",
             "lakestream.kind": "published",
-            "storage.location.template": lakeLocation(
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's storage.location.template placeholders
-              "/published/orders_raw/dt=${dt}/hour=${hour}/country=${country}/",
-            ),
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's storage.location.template placeholders
+            "storage.location.template": lakeLocation("/published/audit_events/dt=${dt}/"),
           }),
           StorageDescriptor: Match.objectLike({
-            Location: lakeLocation("/published/orders_raw/"),
+            Location: lakeLocation("/published/audit_events/"),
             Columns: Match.arrayWith([
-              { Name: "total", Type: "decimal(12,2)" },
+              { Name: "actor", Type: "string" },
               { Name: "_offset", Type: "bigint" },
             ]),
           }),
@@ -66,28 +67,25 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
       });
     });
 
-    it("project each gold table over published/<gold table>/ by time partition, with window, key and measure columns", () => {
-      orders.hasResourceProperties("AWS::Glue::Table", {
+    it("project each Hive-layout gold table over published/<gold table>/ by time partition, with window, key and measure columns", () => {
+      audit.hasResourceProperties("AWS::Glue::Table", {
         TableInput: Match.objectLike({
-          Name: "orders_by_country_1h",
-          PartitionKeys: [Match.objectLike({ Name: "dt" }), Match.objectLike({ Name: "hour" })],
+          Name: "audit_actions_1h",
+          PartitionKeys: [Match.objectLike({ Name: "dt" })],
           Parameters: Match.objectLike({
-            "projection.hour.type": "integer",
+            "projection.dt.type": "date",
             "lakestream.kind": "gold",
-            "storage.location.template": lakeLocation(
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's storage.location.template placeholders
-              "/published/orders_by_country_1h/dt=${dt}/hour=${hour}/",
-            ),
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's storage.location.template placeholders
+            "storage.location.template": lakeLocation("/published/audit_actions_1h/dt=${dt}/"),
           }),
           StorageDescriptor: Match.objectLike({
-            Location: lakeLocation("/published/orders_by_country_1h/"),
+            Location: lakeLocation("/published/audit_actions_1h/"),
             Columns: [
               { Name: "window_start", Type: "timestamp" },
               { Name: "window_end", Type: "timestamp" },
-              { Name: "country", Type: "string" },
-              { Name: "orders", Type: "bigint" },
-              { Name: "revenue", Type: "decimal(38,2)" },
-              { Name: "last_order", Type: "timestamp" },
+              { Name: "action", Type: "string" },
+              { Name: "events", Type: "bigint" },
+              { Name: "actors", Type: "bigint" },
             ],
           }),
         }),
@@ -104,12 +102,15 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
       });
     });
 
-    it("name the tables in stack outputs", () => {
-      expect(ordersJson.Outputs?.PublishedTableName?.Value).toBe("lakestream.orders_raw_published");
+    it("name the tables in stack outputs: the Iceberg tables, or the Hive-layout Glue tables", () => {
+      expect(ordersJson.Outputs?.PublishedTableName?.Value).toBe("lakestream.orders_raw");
       expect(ordersJson.Outputs?.GoldTableNames?.Value).toBe("lakestream.orders_by_country_1h");
+      expect(ordersJson.Outputs?.TableName?.Value).toBe("lakestream.orders_raw_raw");
+      expect(auditJson.Outputs?.PublishedTableName?.Value).toBe("lakestream.audit_events_published");
       expect(auditJson.Outputs?.GoldTableNames?.Value).toBe(
         "lakestream.audit_actions_1h,lakestream.audit_daily",
       );
+      expect(auditJson.Outputs?.TableName?.Value).toBe("lakestream.audit_events");
     });
   });
 

@@ -17,10 +17,11 @@ afterAll(() => synth.cleanup());
 describe("synthesized with stand-in handlers (fixtures/functions), bundling skipped", () => {
   describe("Glue table", () => {
     it("projects dt, hour and the value column over the Hive layout the ingest writes", () => {
+      // An Iceberg pipeline's raw table is `<sink>_raw`: the sink's own name is its Iceberg table's.
       orders.hasResourceProperties("AWS::Glue::Table", {
         DatabaseName: "lakestream",
         TableInput: {
-          Name: "orders_raw",
+          Name: "orders_raw_raw",
           TableType: "EXTERNAL_TABLE",
           PartitionKeys: [
             Match.objectLike({ Name: "dt", Type: "string" }),
@@ -177,7 +178,7 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
       ]) {
         orders.hasOutput(name, Match.anyValue());
       }
-      orders.hasOutput("TableName", { Value: "lakestream.orders_raw" });
+      orders.hasOutput("TableName", { Value: "lakestream.orders_raw_raw" });
     });
   });
 });
