@@ -5,15 +5,15 @@ import {
   type SnapshotChange,
 } from "../core/iceberg/snapshot-producer.ts";
 import type { Snapshot } from "../core/iceberg/types.ts";
-import { keyOfLocation } from "../storage/locations.ts";
-import type { ObjectStore } from "../storage/object-store.ts";
+import type { TableFiles } from "../storage/table-files.ts";
 import { CommitConflictError, CommitStateUnknownError, NoSuchTableError } from "./errors.ts";
 import { type LiveState, readLiveState } from "./live-files.ts";
 import { type LoadedTable, type TableCatalog, type TableIdentifier, tableName } from "./table-catalog.ts";
 
 export interface CommitOptions {
   readonly catalog: TableCatalog;
-  readonly store: ObjectStore;
+  /** Where the table's metadata files go (tableFiles over the lake, and the catalog's own storage). */
+  readonly files: TableFiles;
   readonly table: TableIdentifier;
   /**
    * Decides the change against the table as it is now; called again after every conflict, so
@@ -59,7 +59,7 @@ export async function commitSnapshot(o: CommitOptions): Promise<CommitOutcome> {
     ) {
       return { committed: true, snapshot: pending.snapshot, attempts: attempt - 1, table };
     }
-    const live = await readLiveState(o.store, table.metadata);
+    const live = await readLiveState(o.files, table.metadata);
     const change = await o.decide(table, live);
     if (!change) return { committed: false, attempts: attempt - 1, table };
     pending = await produceSnapshot(table.metadata, live.manifests, change, {
@@ -68,7 +68,7 @@ export async function commitSnapshot(o: CommitOptions): Promise<CommitOutcome> {
       nowMs: clock(),
     });
     for (const f of pending.files) {
-      await o.store.put(keyOfLocation(o.store, f.location), f.bytes, {
+      await o.files.write(f.location, f.bytes, {
         contentType: "application/octet-stream",
       });
     }

@@ -10,8 +10,8 @@ import { type LoadedTable, type TableCatalog, type TableIdentifier, tableName } 
 export interface TableDefinition {
   readonly columns: TableSchema;
   readonly partitioning: readonly PartitionSource[];
-  /** Absolute location for a new table. */
-  readonly location: string;
+  /** Absolute location for a new table; undefined: the catalog chooses (S3 Tables does). */
+  readonly location: string | undefined;
   readonly properties: Readonly<Record<string, string>>;
 }
 
@@ -38,7 +38,7 @@ export async function ensureTable(
     const schema = newIcebergSchema(def.columns);
     try {
       table = await catalog.createTable(id, {
-        location: def.location,
+        ...(def.location === undefined ? {} : { location: def.location }),
         schema,
         spec: partitionSpecFor(schema, def.partitioning),
         properties: def.properties,

@@ -5,8 +5,7 @@ import { decodeManifestList } from "../core/iceberg/manifest-list.ts";
 import { inheritSequenceNumbers, type LoadedManifest } from "../core/iceberg/snapshot-producer.ts";
 import { currentSnapshot } from "../core/iceberg/table-metadata.ts";
 import { type DataFile, ManifestEntryStatus, type TableMetadata } from "../core/iceberg/types.ts";
-import { keyOfLocation } from "../storage/locations.ts";
-import type { ObjectStore } from "../storage/object-store.ts";
+import type { TableFiles } from "../storage/table-files.ts";
 
 export interface LiveState {
   /** Every manifest of the current snapshot, entries with inherited sequence numbers. */
@@ -21,32 +20,32 @@ export interface LiveState {
  * latest snapshot without losing a manifest, and to see which versions are already published.
  */
 export async function readLiveState(
-  store: ObjectStore,
+  files: TableFiles,
   metadata: TableMetadata,
   concurrency = 8,
 ): Promise<LiveState> {
   const snapshot = currentSnapshot(metadata);
   if (!snapshot) return { manifests: [], files: [] };
-  const list = await readLocation(store, snapshot["manifest-list"]);
+  const list = await readLocation(files, snapshot["manifest-list"]);
   const limit = pLimit(concurrency);
   const manifests = await Promise.all(
     (await decodeManifestList(snapshot["manifest-list"], list)).map((file) =>
       limit(async () => {
-        const decoded = await decodeManifest(file.manifestPath, await readLocation(store, file.manifestPath));
+        const decoded = await decodeManifest(file.manifestPath, await readLocation(files, file.manifestPath));
         return { file, entries: inheritSequenceNumbers(file, decoded.entries) };
       }),
     ),
   );
-  const files = manifests.flatMap((m) =>
+  const live = manifests.flatMap((m) =>
     m.file.content === 0
       ? m.entries.filter((e) => e.status !== ManifestEntryStatus.DELETED).map((e) => e.dataFile)
       : [],
   );
-  return { manifests, files };
+  return { manifests, files: live };
 }
 
-async function readLocation(store: ObjectStore, location: string): Promise<Uint8Array> {
-  const body = await store.get(keyOfLocation(store, location));
+async function readLocation(files: TableFiles, location: string): Promise<Uint8Array> {
+  const body = await files.read(location);
   if (!body)
     throw new IcebergMetadataError(location, "listed in the table's metadata but missing from the lake");
   return body;

@@ -27,6 +27,8 @@ export function openCatalog(config: CatalogConfig, store: ObjectStore): TableCat
   const region = config.region ?? process.env.AWS_REGION ?? "us-east-1";
   return new RestCatalog({
     uri: config.uri,
+    // S3 Tables keeps each table in storage it allocates: a create may not name a location.
+    assignsLocations: config.signing === "s3tables",
     ...(config.warehouse ? { warehouse: config.warehouse } : {}),
     ...(config.signing ? { signer: sigv4Signer(config.signing, region) } : {}),
   });

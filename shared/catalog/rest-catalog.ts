@@ -19,6 +19,8 @@ import {
 export interface RestCatalogOptions extends RestHttpOptions {
   /** Sent to /v1/config: the account id for Glue, the table bucket ARN for S3 Tables. */
   readonly warehouse?: string;
+  /** The catalog chooses tables' locations (S3 Tables): creates send none. */
+  readonly assignsLocations?: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export interface RestCatalogOptions extends RestHttpOptions {
  */
 export class RestCatalog implements TableCatalog {
   readonly kind = "rest";
+  readonly assignsLocations: boolean;
   readonly #http: RestHttp;
   readonly #warehouse: string | undefined;
   #prefix: Promise<string> | undefined;
@@ -36,6 +39,7 @@ export class RestCatalog implements TableCatalog {
   constructor(options: RestCatalogOptions) {
     this.#http = new RestHttp(options);
     this.#warehouse = options.warehouse;
+    this.assignsLocations = options.assignsLocations ?? false;
   }
 
   async ensureNamespace(namespace: string): Promise<void> {
@@ -71,7 +75,7 @@ export class RestCatalog implements TableCatalog {
       {
         body: {
           name: id.name,
-          location: request.location,
+          ...(request.location === undefined || this.assignsLocations ? {} : { location: request.location }),
           schema: request.schema,
           "partition-spec": request.spec,
           "write-order": { "order-id": 0, fields: [] },
@@ -145,7 +149,8 @@ export class RestCatalog implements TableCatalog {
         );
       }
       const prefix = (res.body as { overrides?: Record<string, string> }).overrides?.prefix;
-      return prefix ? `/v1/${prefix.split("/").map(encodeURIComponent).join("/")}` : "/v1";
+      // As Iceberg's own clients do: the server's prefix goes into the path as it is given.
+      return prefix ? `/v1/${prefix}` : "/v1";
     })();
     return this.#prefix;
   }

@@ -56,7 +56,7 @@ export class StorageCatalog implements TableCatalog {
   async createTable(id: TableIdentifier, request: CreateTableRequest): Promise<LoadedTable> {
     const metadata = newTableMetadata({
       uuid: randomUUID(),
-      location: request.location,
+      location: request.location ?? this.tableLocation(id),
       schema: request.schema,
       spec: request.spec,
       properties: request.properties,

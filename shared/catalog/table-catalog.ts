@@ -14,8 +14,8 @@ export interface LoadedTable {
 }
 
 export interface CreateTableRequest {
-  /** Absolute location (s3://… or file://…) of the table's folder. */
-  readonly location: string;
+  /** Absolute location (s3://… or file://…) of the table's folder; omitted: the catalog's choice. */
+  readonly location?: string;
   /** Field ids are proposals: a REST catalog may assign its own; use the returned metadata's. */
   readonly schema: IcebergSchema;
   readonly spec: PartitionSpec;
@@ -32,6 +32,11 @@ export interface CreateTableRequest {
 export interface TableCatalog {
   /** `rest` or `storage`: shown in logs and reports. */
   readonly kind: string;
+  /**
+   * The catalog decides where a table lives (S3 Tables): a create names no location, and the
+   * table's files go where its metadata says, outside the lake.
+   */
+  readonly assignsLocations?: boolean;
   ensureNamespace(namespace: string): Promise<void>;
   /** The table, or undefined when it does not exist. */
   loadTable(id: TableIdentifier): Promise<LoadedTable | undefined>;

@@ -10,6 +10,7 @@ import type { DataFile } from "../../shared/core/iceberg/types.ts";
 import type { TableSchema } from "../../shared/core/schema.ts";
 import { keyOfLocation, locationOfKey } from "../../shared/storage/locations.ts";
 import type { ObjectStore } from "../../shared/storage/object-store.ts";
+import { tableFiles } from "../../shared/storage/table-files.ts";
 
 export interface CatalogUnderTest {
   readonly catalog: TableCatalog;
@@ -110,7 +111,7 @@ export function describeCatalogContract(name: string, open: () => Promise<Catalo
         Array.from({ length: writers }, (_, w) =>
           commitSnapshot({
             catalog,
-            store,
+            files: tableFiles(store),
             table: id,
             attempts: 20,
             decide: () => ({ add: [dataFile(store, id, `w${w}`, 10 + w)], remove: new Set(), summary: {} }),
@@ -120,7 +121,7 @@ export function describeCatalogContract(name: string, open: () => Promise<Catalo
       expect(outcomes.every((o) => o.committed)).toBe(true);
       expect(outcomes.some((o) => o.attempts > 1)).toBe(true);
       const table = (await catalog.loadTable(id))!;
-      const live = await readLiveState(store, table.metadata);
+      const live = await readLiveState(tableFiles(store), table.metadata);
       expect(live.files.map((f) => f.filePath).sort()).toEqual(
         Array.from({ length: writers }, (_, w) => dataFile(store, id, `w${w}`, 0).filePath).sort(),
       );

@@ -11,6 +11,7 @@ import { readRows } from "../../runtime/stages/read-rows.ts";
 import { readJson } from "../../runtime/stages/stage-deps.ts";
 import { keyOfLocation } from "../../storage/locations.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
+import { tableFiles } from "../../storage/table-files.ts";
 
 /** One time partition of a published table, as a reader sees it now. */
 export interface PublishedPart {
@@ -70,7 +71,7 @@ export async function readPublishedView(
   const loaded = await catalog.loadTable({ namespace, name: table });
   if (!loaded)
     return { table, format: "iceberg", parts: [], versions: 0, fileKeys: [], snapshots: [], location: "" };
-  const live = await readLiveState(store, loaded.metadata);
+  const live = await readLiveState(tableFiles(store), loaded.metadata);
   const timeField = Object.keys(live.files[0]?.partition ?? {})[0];
   const parts = new Map<string, { files: number; bytes: number; rows: number }>();
   for (const f of live.files) {

@@ -17,6 +17,7 @@ import type { TableSchema } from "../../core/schema.ts";
 import { compileAggregation } from "../../core/stages/aggregate.ts";
 import type { IcebergTableRef } from "../../core/stages/plan.ts";
 import { locationOfKey } from "../../storage/locations.ts";
+import { type TableFiles, tableFiles } from "../../storage/table-files.ts";
 import { DEFAULT_NAMESPACE, type StageDeps } from "./stage-deps.ts";
 
 /** One Iceberg table of a pipeline: the events table or a gold table. */
@@ -52,6 +53,11 @@ export function catalogOf(deps: StageDeps): TableCatalog {
   return deps.catalog ?? new StorageCatalog(deps.store);
 }
 
+/** The tables' files by location: the lake, and whatever storage the catalog keeps tables in. */
+export function filesOf(deps: StageDeps): TableFiles {
+  return deps.files ?? tableFiles(deps.store);
+}
+
 /** `<lake>/warehouse/<namespace>/<table>`: tables live in the lake whatever catalog registers them. */
 export function tableLocation(deps: StageDeps, id: TableIdentifier): string {
   return locationOfKey(deps.store, `${WAREHOUSE_PREFIX}${id.namespace}/${id.name}`);
@@ -75,7 +81,7 @@ export async function prepareTables(deps: StageDeps): Promise<PreparedTables> {
     const table = await ensureTable(catalog, t.id, {
       columns: t.columns,
       partitioning: t.partitioning,
-      location: tableLocation(deps, t.id),
+      location: catalog.assignsLocations ? undefined : tableLocation(deps, t.id),
       properties: tableProperties(deps.pipeline),
     });
     refs[t.id.name] = {
@@ -83,7 +89,7 @@ export async function prepareTables(deps: StageDeps): Promise<PreparedTables> {
       schema: currentSchema(table.metadata),
       spec: defaultSpec(table.metadata),
     };
-    const live = await readLiveState(deps.store, table.metadata, deps.concurrency ?? 8);
+    const live = await readLiveState(filesOf(deps), table.metadata, deps.concurrency ?? 8);
     published.set(t.id.name, publishedVersions(live.files));
   }
   return { refs, published };

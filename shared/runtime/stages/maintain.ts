@@ -8,7 +8,7 @@ import { currentSnapshot } from "../../core/iceberg/table-metadata.ts";
 import { maintainInputSchema, parseStageInput, type StageTiming } from "../../core/stages/stage-io.ts";
 import { keyOfLocation } from "../../storage/locations.ts";
 import { cleanHiveTable, type HiveCleanup } from "./hive-cleanup.ts";
-import { catalogOf, pipelineTables } from "./iceberg-tables.ts";
+import { catalogOf, filesOf, pipelineTables } from "./iceberg-tables.ts";
 import { type StageDeps, startTiming } from "./stage-deps.ts";
 
 const HOUR_MS = 3_600_000;
@@ -86,7 +86,7 @@ async function mergeManifests(
   let manifests = 0;
   const outcome = await commitSnapshot({
     catalog,
-    store: deps.store,
+    files: filesOf(deps),
     table: id,
     decide: (_table, live) => {
       manifests = live.manifests.filter((x) => x.file.content === 0).length;
@@ -136,8 +136,15 @@ async function expireSnapshots(
 async function removeOrphans(deps: StageDeps, catalog: TableCatalog, id: TableIdentifier, olderThan: number) {
   const table = await catalog.loadTable(id);
   if (!table) return { orphansRemoved: 0, bytesRemoved: 0 };
+  let prefix: string;
+  try {
+    prefix = `${keyOfLocation(deps.store, table.metadata.location)}/`;
+  } catch {
+    // A table the catalog keeps outside the lake (S3 Tables) is cleaned by the catalog's own
+    // maintenance; its storage allows neither listing nor deleting.
+    return { orphansRemoved: 0, bytesRemoved: 0 };
+  }
   const keep = await referencedKeys(deps.store, table, deps.concurrency ?? 8);
-  const prefix = `${keyOfLocation(deps.store, table.metadata.location)}/`;
   const orphans = (await deps.store.list(prefix)).filter(
     (o) => !keep.has(o.key) && o.lastModified < olderThan,
   );

@@ -10,7 +10,7 @@ import {
   type StagedVersion,
   stagedVersionPrefix,
 } from "../../core/stages/staged-version.ts";
-import { catalogOf } from "./iceberg-tables.ts";
+import { catalogOf, filesOf } from "./iceberg-tables.ts";
 import { DEFAULT_NAMESPACE, type StageDeps } from "./stage-deps.ts";
 
 /** What publish did to one Iceberg table. */
@@ -53,7 +53,7 @@ export async function publishIcebergTables(
     let decision = decide(versions, { manifests: [], files: [] }, plan);
     const outcome = await commitSnapshot({
       catalog: catalogOf(deps),
-      store: deps.store,
+      files: filesOf(deps),
       table: { namespace: deps.namespace ?? DEFAULT_NAMESPACE, name: table },
       decide: (_table, live) => {
         decision = decide(versions, live, plan);

@@ -10,8 +10,8 @@ import {
   runDocumentKey,
   type StageTiming,
 } from "../../core/stages/stage-io.ts";
-import { keyOfLocation } from "../../storage/locations.ts";
 import type { WriteBackMessage } from "../write-back-rows.ts";
+import { filesOf } from "./iceberg-tables.ts";
 import { publishIcebergTables, type TablePublish } from "./publish-iceberg.ts";
 import { readRows } from "./read-rows.ts";
 import { type RunRecord, runRecord } from "./run-record.ts";
@@ -32,7 +32,10 @@ interface GoldVersion {
   readonly table: string;
   readonly partition: string;
   readonly schema: TableSchema;
-  readonly keys: readonly string[];
+  /** Its data files: absolute locations (Iceberg tables may live outside the lake) … */
+  readonly locations?: readonly string[];
+  /** … or lake keys (Hive-layout tables). */
+  readonly keys?: readonly string[];
 }
 
 /**
@@ -65,7 +68,7 @@ export function createPublishStage(deps: StageDeps): (input: unknown) => Promise
           table: v.table,
           partition: v.owner,
           schema: goldSchemas.get(v.table) ?? {},
-          keys: v.files.map((f) => keyOfLocation(store, f.filePath)),
+          locations: v.files.map((f) => f.filePath),
         }));
     } else gold = await changedHiveGold(deps, results);
 
@@ -74,10 +77,14 @@ export function createPublishStage(deps: StageDeps): (input: unknown) => Promise
       if (!agg.writeBack || !deps.writeBack) continue;
       const messages: WriteBackMessage[] = [];
       for (const v of gold.filter((g) => g.table === agg.table)) {
-        for (const key of v.keys) {
-          const body = await store.get(key);
+        const files = [
+          ...(v.keys ?? []).map((key) => ({ name: key, read: () => store.get(key) })),
+          ...(v.locations ?? []).map((l) => ({ name: l, read: () => filesOf(deps).read(l) })),
+        ];
+        for (const f of files) {
+          const body = await f.read();
           if (!body) continue;
-          for (const row of await readRows(key, body, v.schema))
+          for (const row of await readRows(f.name, body, v.schema))
             messages.push(goldMessage(agg, v, row, encoder));
         }
       }

@@ -4,6 +4,7 @@ import { PlanMissingError } from "../../core/stages/errors.ts";
 import type { PlanDocument } from "../../core/stages/plan.ts";
 import { runDocumentKey, type StageTiming } from "../../core/stages/stage-io.ts";
 import type { ObjectStore } from "../../storage/object-store.ts";
+import type { TableFiles } from "../../storage/table-files.ts";
 import type { WriteBackSink } from "../write-back-rows.ts";
 
 /** What every later stage runs on; Lambda builds it from env, the local runner and tests pass real local parts. */
@@ -21,6 +22,11 @@ export interface StageDeps {
   readonly catalog?: TableCatalog;
   /** The catalog namespace (Glue database) of the pipeline's tables; defaults to "lakestream". */
   readonly namespace?: string;
+  /**
+   * Where tables' files are read and written by location; absent: the lake only. S3 Tables keeps
+   * each table in storage of its own, which needs a store per bucket (stage-env.ts).
+   */
+  readonly files?: TableFiles;
 }
 
 export const DEFAULT_NAMESPACE = "lakestream";

@@ -1,6 +1,7 @@
 import { catalogFromEnv, openCatalog } from "../../catalog/open-catalog.ts";
 import { pipelineByName } from "../../pipelines/index.ts";
 import { openStore } from "../../storage/open-store.ts";
+import { tableFiles } from "../../storage/table-files.ts";
 import type { HandlerEnv } from "../env.ts";
 import type { KafkaConnection } from "../kafka-connection.ts";
 import { KafkaWriteBack } from "../kafka-write-back.ts";
@@ -18,7 +19,13 @@ export function stageEnvDeps(env: HandlerEnv, connection?: KafkaConnection): Sta
     ? openStore({ bucket: env.LAKE_BUCKET, ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}) })
     : openStore({ lake: env.LAKE_DIR! });
   const { config, namespace } = catalogFromEnv(process.env);
-  const catalog = { catalog: openCatalog(config, store), ...(namespace ? { namespace } : {}) };
+  const opened = openCatalog(config, store);
+  const catalog = {
+    catalog: opened,
+    ...(namespace ? { namespace } : {}),
+    // Tables the catalog places outside the lake (S3 Tables) are written through their own bucket.
+    ...(opened.assignsLocations ? { files: tableFiles(store, (bucket) => openStore({ bucket })) } : {}),
+  };
   if (!connection) return { pipeline, store, ...catalog };
   const sinks = new Map<string, KafkaWriteBack>();
   const writeBack = (topic: string) => {

@@ -12,7 +12,7 @@ import {
   serializeStagedVersion,
   stagedVersionKey,
 } from "../../core/stages/staged-version.ts";
-import { keyOfLocation } from "../../storage/locations.ts";
+import { filesOf } from "./iceberg-tables.ts";
 import type { StageDeps } from "./stage-deps.ts";
 
 export interface VersionRequest extends Omit<StagedVersion, "format" | "tag" | "files" | "rows" | "bytes"> {
@@ -95,7 +95,7 @@ export async function writeVersion(
           metadata: { "lakestream.table": req.table },
         });
         const location = `${ref.location}/data/${chunk.path}/${dataFileName(tag, req.digest, index, encoded.bytes)}`;
-        await deps.store.put(keyOfLocation(deps.store, location), encoded.bytes, {
+        await filesOf(deps).write(location, encoded.bytes, {
           ifAbsent: true,
           contentType: "application/vnd.apache.parquet",
         });
