@@ -38,14 +38,23 @@ export function unescapeHivePathName(segment: string): string {
   );
 }
 
+/** A partition value too long to be a path segment; `column` names its column. */
+export class SegmentTooLongError extends RangeError {
+  override readonly name = "SegmentTooLongError";
+  readonly column: string;
+  constructor(column: string, bytes: number) {
+    super(`value is longer than ${MAX_SEGMENT_BYTES} bytes once escaped for the path (${bytes} bytes)`);
+    this.column = column;
+  }
+}
+
 /**
  * One `name=value` path segment. Throws when the escaped segment is too long, so the
  * caller can quarantine the record instead of writing an unreadable path.
  */
 export function hiveSegment(name: string, value: string | null): string {
   const segment = `${escapeHivePathName(name)}=${value === null ? HIVE_DEFAULT_PARTITION : escapeHivePathName(value)}`;
-  if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) {
-    throw new RangeError(`partition segment for ${name} is longer than ${MAX_SEGMENT_BYTES} bytes`);
-  }
+  const bytes = Buffer.byteLength(segment);
+  if (bytes > MAX_SEGMENT_BYTES) throw new SegmentTooLongError(name, bytes);
   return segment;
 }

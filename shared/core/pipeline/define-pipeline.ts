@@ -10,7 +10,12 @@ const format = z.enum(["json", "string", "bytes"]);
 const column: z.ZodMiniType<Column> = z.lazy(() =>
   z.discriminatedUnion("type", [
     z.strictObject({
-      type: z.enum(["string", "int32", "int64", "double", "boolean", "timestamp", "date"]),
+      type: z.enum(["string", "int32", "int64", "double", "boolean", "date"]),
+      nullable: z.optional(z.boolean()),
+    }),
+    z.strictObject({
+      type: z.literal("timestamp"),
+      unit: z.optional(z.enum(["ms", "s"])),
       nullable: z.optional(z.boolean()),
     }),
     z.strictObject({
