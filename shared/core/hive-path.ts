@@ -38,12 +38,18 @@ export function unescapeHivePathName(segment: string): string {
   );
 }
 
-/** A partition value too long to be a path segment; `column` names its column. */
+/**
+ * Longest partition path (time and value segments) we accept: with the table, the file name
+ * and the `published/` prefix, a key stays under S3's 1,024 bytes.
+ */
+export const MAX_PARTITION_PATH_BYTES = 600;
+
+/** A partition value too long for a path; `column` names its column. */
 export class SegmentTooLongError extends RangeError {
   override readonly name = "SegmentTooLongError";
   readonly column: string;
-  constructor(column: string, bytes: number) {
-    super(`value is longer than ${MAX_SEGMENT_BYTES} bytes once escaped for the path (${bytes} bytes)`);
+  constructor(column: string, message: string) {
+    super(message);
     this.column = column;
   }
 }
@@ -55,6 +61,11 @@ export class SegmentTooLongError extends RangeError {
 export function hiveSegment(name: string, value: string | null): string {
   const segment = `${escapeHivePathName(name)}=${value === null ? HIVE_DEFAULT_PARTITION : escapeHivePathName(value)}`;
   const bytes = Buffer.byteLength(segment);
-  if (bytes > MAX_SEGMENT_BYTES) throw new SegmentTooLongError(name, bytes);
+  if (bytes > MAX_SEGMENT_BYTES) {
+    throw new SegmentTooLongError(
+      name,
+      `value is longer than ${MAX_SEGMENT_BYTES} bytes once escaped for the path (${bytes} bytes)`,
+    );
+  }
   return segment;
 }
