@@ -1,4 +1,5 @@
 import { ConfigError } from "../core/errors.ts";
+import { pipelineRegistry } from "../core/pipeline/registry.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
 import { clickstream } from "./clickstream.ts";
 
@@ -6,7 +7,7 @@ import { clickstream } from "./clickstream.ts";
  * Every pipeline of this deployment by name. The CDK app makes one stack per entry and
  * the handlers pick theirs by the PIPELINE environment variable. Add yours here.
  */
-export const pipelines: Readonly<Record<string, Pipeline>> = { [clickstream.name]: clickstream };
+export const pipelines: Readonly<Record<string, Pipeline>> = pipelineRegistry([clickstream]);
 
 export const defaultPipeline = clickstream.name;
 

@@ -1,6 +1,7 @@
 import { ConfigError } from "../errors.ts";
 import type { Column, TableSchema } from "../schema.ts";
 import { aggregationsSchema, checkAggregations } from "../stages/aggregations-schema.ts";
+import { RESERVED_LAKE_FOLDERS } from "../table-layout.ts";
 import * as z from "../zod.ts";
 import { columnName, identifier, topicName } from "./name-schemas.ts";
 import type { Pipeline, PipelineInput, ValueFormat } from "./types.ts";
@@ -18,12 +19,14 @@ const column: z.ZodMiniType<Column> = z.lazy(() =>
       unit: z.optional(z.enum(["ms", "s"])),
       nullable: z.optional(z.boolean()),
     }),
-    z.strictObject({
-      type: z.literal("decimal"),
-      precision: z.int().check(z.minimum(1), z.maximum(38)),
-      scale: z.int().check(z.minimum(0), z.maximum(38)),
-      nullable: z.optional(z.boolean()),
-    }),
+    z
+      .strictObject({
+        type: z.literal("decimal"),
+        precision: z.int().check(z.minimum(1), z.maximum(38)),
+        scale: z.int().check(z.minimum(0), z.maximum(38)),
+        nullable: z.optional(z.boolean()),
+      })
+      .check(z.refine((c) => c.scale <= c.precision, "scale must not exceed precision")),
     z.strictObject({ type: z.literal("list"), items: column, nullable: z.optional(z.boolean()) }),
     z.strictObject({
       type: z.literal("struct"),
@@ -57,7 +60,13 @@ const definition = z.strictObject({
     columns: z._default(z.array(columnName), []),
   }),
   sink: z.strictObject({
-    table: identifier,
+    // Readers skip folders starting with "_" (Spark, Hive); the reserved ones hold lakestream's own files.
+    table: identifier.check(
+      z.refine(
+        (t) => !t.startsWith("_") && !RESERVED_LAKE_FOLDERS.includes(t),
+        `must not start with "_" or be one of the lake's own folders (${RESERVED_LAKE_FOLDERS.join(", ")})`,
+      ),
+    ),
     format: z.enum(["parquet", "jsonl-gzip"]),
     compression: z._default(z.enum(["zstd", "snappy"]), "zstd"),
     targetFileSizeMiB: z._default(z.number().check(z.positive(), z.maximum(5 * 1024)), 128),
@@ -65,7 +74,18 @@ const definition = z.strictObject({
   writeBack: z.optional(z.strictObject({ topic: topicName, key: z.optional(columnName) })),
   aggregations: z.optional(aggregationsSchema),
   quarantine: z._default(
-    z.strictObject({ prefix: z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)) }),
+    z.strictObject({
+      // Segments may not start with a dot: no "." or "..", nothing hidden, no temp-file folder.
+      prefix: z
+        .string()
+        .check(
+          z.regex(
+            /^[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/,
+            'use folder names of letters, digits, "_", "-" and "." (not first), separated by "/"',
+          ),
+          z.maxLength(200, "use at most 200 characters"),
+        ),
+    }),
     { prefix: "_quarantine" },
   ),
 });
@@ -87,12 +107,24 @@ export function definePipeline<
   }
   const pipeline = parsed.data as Pipeline;
   checkPartitioning(pipeline, where);
+  checkQuarantinePrefix(pipeline, where);
   checkAggregations(pipeline, where);
   const wbKey = pipeline.writeBack?.key;
   if (wbKey !== undefined && !(wbKey in pipeline.schema)) {
     throw new ConfigError(`${where}.writeBack.key`, `"${wbKey}" is not a column of the schema`);
   }
   return Object.freeze(pipeline);
+}
+
+/** The quarantine folder may not be, or be inside, the raw table or a folder lakestream owns. */
+function checkQuarantinePrefix(p: Pipeline, where: string): void {
+  const top = p.quarantine.prefix.split("/")[0]!;
+  if (top === p.sink.table || RESERVED_LAKE_FOLDERS.includes(top)) {
+    throw new ConfigError(
+      `${where}.quarantine.prefix`,
+      `"${p.quarantine.prefix}" is inside ${top === p.sink.table ? "the raw table's folder" : `lakestream's own folder "${top}"`}`,
+    );
+  }
 }
 
 function checkPartitioning(p: Pipeline, where: string): void {
