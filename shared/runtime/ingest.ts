@@ -54,7 +54,18 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
     const ranges = offsetRanges(batches);
     if (ranges.length === 0)
       return { summary: summarize(pipeline, [], emptyPlan, [], []), response: ok(), replay: false };
-    const previous = await store.get(commitKey(table, ranges));
+    let previous: Uint8Array | undefined;
+    try {
+      previous = await store.get(commitKey(table, ranges));
+    } catch (e) {
+      if (!(e instanceof StorageError && e.transient)) throw e;
+      // Nothing was written yet: every partition resumes at its first offset.
+      return {
+        summary: summarize(pipeline, [], emptyPlan, [], []),
+        response: retryAll(ranges),
+        replay: false,
+      };
+    }
     if (previous)
       return { summary: JSON.parse(new TextDecoder().decode(previous)), response: ok(), replay: true };
 
@@ -128,6 +139,14 @@ const emptyPlan: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined"> = {
 
 function ok(): KafkaBatchResponse {
   return { batchItemFailures: [] };
+}
+
+function retryAll(ranges: readonly OffsetRange[]): KafkaBatchResponse {
+  return {
+    batchItemFailures: ranges.map((r) => ({
+      itemIdentifier: { partition: `${r.topic}-${r.partition}`, offset: r.first },
+    })),
+  };
 }
 
 function summarize(
