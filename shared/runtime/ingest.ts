@@ -1,12 +1,19 @@
 import pLimit from "p-limit";
-import { type BatchPlan, compileBatchPlanner, offsetRanges, type PlannedFile } from "../core/batch.ts";
+import {
+  type BatchPlan,
+  compileBatchPlanner,
+  offsetRanges,
+  type PlannedFile,
+  type PlannedQuarantine,
+  quarantineBody,
+} from "../core/batch.ts";
 import { decodeKafkaEvent } from "../core/kafka-decode.ts";
 import type { KafkaBatchResponse } from "../core/kafka-event.ts";
-import { commitKey, type OffsetRange } from "../core/keys.ts";
+import { commitKey, type OffsetRange, quarantineKey } from "../core/keys.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
 import { type ObjectStore, StorageError } from "../storage/object-store.ts";
 import { type WriteBackSink, writeBackMessages } from "./write-back-rows.ts";
-import { contentTypeOf, type WrittenFile, writeFileOnce } from "./write-files.ts";
+import { contentTypeOf, type WrittenFile, writeFileOnce, writeQuarantineOnce } from "./write-files.ts";
 
 /** What one batch did; stored in its commit record and returned again on replay. */
 export interface IngestSummary {
@@ -85,10 +92,7 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
           return undefined;
         }
       });
-    const [data, bad] = await Promise.all([
-      Promise.all(planned.dataFiles.map(write)),
-      Promise.all(planned.quarantineFiles.map(write)),
-    ]);
+    const data = await Promise.all(planned.dataFiles.map(write));
     const landed = (w: WrittenFile | undefined): w is WrittenFile =>
       w !== undefined &&
       w.file.firstOffset < (failedAt.get(`${w.file.topic}-${w.file.partition}`) ?? Infinity);
@@ -105,6 +109,33 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
         for (const r of ranges) markFailed(r.topic, r.partition, r.first);
       }
     }
+    // Quarantine last, and only below where each partition resumes: the retry then starts with
+    // exactly the bad records not written yet, however it is cut.
+    const quarantine = (q: PlannedQuarantine) =>
+      limit(async (): Promise<WrittenFile[]> => {
+        const lines = q.lines.filter(
+          (l) => l.offset < (failedAt.get(`${q.topic}-${q.partition}`) ?? Infinity),
+        );
+        if (lines.length === 0) return [];
+        const file = {
+          ...q,
+          firstOffset: lines[0]!.offset,
+          lastOffset: lines.at(-1)!.offset,
+          rows: lines.length,
+          body: quarantineBody(lines),
+        };
+        try {
+          const keys = await writeQuarantineOnce(store, lines, (first) =>
+            quarantineKey(pipeline.quarantine.prefix, table, q.topic, q.partition, first),
+          );
+          return keys.map((key) => ({ file, key }));
+        } catch (e) {
+          if (!(e instanceof StorageError && e.transient)) throw e;
+          markFailed(q.topic, q.partition, file.firstOffset);
+          return [];
+        }
+      });
+    const bad = (await Promise.all(planned.quarantineFiles.map(quarantine))).flat();
 
     const committedRanges = ranges.flatMap((r) => {
       const stop = failedAt.get(`${r.topic}-${r.partition}`);
