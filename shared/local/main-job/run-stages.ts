@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { synthesizeStateMachineDefinition } from "../../../infra/state-machine-definition.ts";
 import type { Pipeline } from "../../core/pipeline/types.ts";
 import type { PlanInput, PlanOutput } from "../../core/stages/stage-io.ts";
@@ -26,10 +29,35 @@ const definitions = new Map<string, object>();
 export function deployedDefinition(pipeline: Pipeline): object {
   let d = definitions.get(pipeline.name);
   if (!d) {
-    d = synthesizeStateMachineDefinition(pipeline.name);
+    d = withScratchHome(() =>
+      synthesizeStateMachineDefinition(pipeline.name, { pipelines: { [pipeline.name]: pipeline } }),
+    );
     definitions.set(pipeline.name, d);
   }
   return d;
+}
+
+let scratchHome: string | undefined;
+
+/**
+ * The CDK caches asset fingerprints under `~/.cdk/cache`; a local run must leave nothing
+ * outside its lake, so synthesis sees a scratch home folder, removed when the process exits.
+ * Synthesis is synchronous, so no other code runs while HOME is changed.
+ */
+function withScratchHome<T>(synthesize: () => T): T {
+  if (scratchHome === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "lakestream-home-"));
+    scratchHome = dir;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const home = process.env.HOME;
+  process.env.HOME = scratchHome;
+  try {
+    return synthesize();
+  } finally {
+    if (home === undefined) delete process.env.HOME;
+    else process.env.HOME = home;
+  }
 }
 
 /**
