@@ -78,8 +78,10 @@ export async function runStages(o: StagesRunOptions): Promise<LocalRunResult> {
       store: o.deps.store,
       executionName: o.executionName,
       onEvent: (e) => {
-        if (e.type === "StateExited" && e.state === "Plan") {
-          total = (e.output as PlanOutput).partitions.length;
+        // A caught Plan failure exits too, with the error where the partitions would be.
+        const partitions = (e.output as Partial<PlanOutput> | undefined)?.partitions;
+        if (e.type === "StateExited" && e.state === "Plan" && Array.isArray(partitions)) {
+          total = partitions.length;
           progress.start("stages", total + 2);
           progress.update(1, "planned");
         } else if (e.type === "MapIterationSucceeded")
@@ -92,6 +94,9 @@ export async function runStages(o: StagesRunOptions): Promise<LocalRunResult> {
   if (result.status === "SUCCEEDED") {
     progress.update(total + 2);
     progress.finish(`${total} partitions compacted and aggregated, run published`);
-  } else progress.fail(`${result.error}: ${result.cause} (${failures} failed attempts)`);
+  } else {
+    const where = result.stage ? `${result.stage} failed: ` : "";
+    progress.fail(`${where}${result.error}: ${result.cause} (${failures} failed attempts)`);
+  }
   return result;
 }

@@ -41,7 +41,13 @@ export interface LocalRunEvent {
 
 export type LocalRunResult =
   | { readonly status: "SUCCEEDED"; readonly output: unknown }
-  | { readonly status: "FAILED"; readonly error: string; readonly cause: string };
+  | {
+      readonly status: "FAILED";
+      readonly error: string;
+      readonly cause: string;
+      /** The Task state whose failure ended the run (Plan, Compact, …), when one did. */
+      readonly stage?: string;
+    };
 
 /**
  * Executes the deployed state machine definition with aws-local-stepfunctions, every task
@@ -81,7 +87,13 @@ export async function runStateMachineLocally(
       },
     },
   });
-  const events = forwardEvents(execution.eventLogs, options.onEvent);
+  // The last Task state that failed is the stage that ended the run (a Map fails after its task).
+  const taskStates = new Set(tasks.map((t) => t.state));
+  let stage: string | undefined;
+  const events = forwardEvents(execution.eventLogs, (e) => {
+    if (e.type === "StateFailed" && e.state !== undefined && taskStates.has(e.state)) stage = e.state;
+    options.onEvent?.(e);
+  });
   try {
     const output = await execution.result;
     await events;
@@ -90,16 +102,15 @@ export async function runStateMachineLocally(
     await events;
     if (!(e instanceof ExecutionError)) throw e;
     const { error, cause } = failureOf(e);
-    return { status: "FAILED", error, cause };
+    return { status: "FAILED", error, cause, ...(stage === undefined ? {} : { stage }) };
   }
 }
 
 async function forwardEvents(
   logs: AsyncGenerator<EventLog>,
-  onEvent: ((event: LocalRunEvent) => void) | undefined,
+  onEvent: (event: LocalRunEvent) => void,
 ): Promise<void> {
   for await (const log of logs) {
-    if (!onEvent) continue;
     const e = log as EventLog & {
       state?: { name: string; output?: unknown };
       index?: number;

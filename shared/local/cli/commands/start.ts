@@ -118,9 +118,17 @@ export async function run(argv: string[]): Promise<number> {
     seconds: Math.round(result.durationMs / 100) / 10,
     lake: store.url,
     ...(reportPath ? { report: reportPath } : {}),
-    ...(result.run.status === "FAILED" ? { error: result.run.error, cause: result.run.cause } : {}),
+    ...(result.run.status === "FAILED"
+      ? { stage: result.run.stage ?? null, error: result.run.error, cause: result.run.cause }
+      : {}),
   };
   if (!values["no-progress"] && reportPath) process.stderr.write(`report: ${reportPath}\n`);
+  if (result.run.status === "FAILED") {
+    process.stderr.write(
+      `lakestream: the run failed${result.run.stage ? ` in stage ${result.run.stage}` : ""} (${result.run.error}: ${result.run.cause}). ` +
+        "Run the same command again to complete it: replayed batches write nothing new, and the stages publish what is not published yet.\n",
+    );
+  }
   process.stdout.write(`${JSON.stringify(line)}\n`);
   return result.run.status === "SUCCEEDED" ? 0 : 1;
 }
