@@ -1,4 +1,5 @@
 import { ConfigError } from "../errors.ts";
+import { definePipeline } from "./define-pipeline.ts";
 import type { Pipeline } from "./types.ts";
 
 /**
@@ -33,4 +34,33 @@ export function pipelineRegistry(list: readonly Pipeline[]): Readonly<Record<str
     }
   }
   return Object.freeze(byName);
+}
+
+/**
+ * The pipelines a user's module exports (named or default), each validated by `definePipeline`
+ * again, so a module may export plain definitions too. `where` names the module in errors.
+ */
+export function pipelinesOfModule(mod: Readonly<Record<string, unknown>>, where: string): Pipeline[] {
+  const seen = new Set<unknown>();
+  const out: Pipeline[] = [];
+  for (const [name, value] of Object.entries(mod)) {
+    if (!looksLikePipeline(value) || seen.has(value)) continue;
+    seen.add(value);
+    try {
+      out.push(definePipeline(value as never));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw new ConfigError(`${where}#${name}.${e.field}`, e.message.slice(e.field.length + 2), { cause: e });
+    }
+  }
+  if (out.length === 0) {
+    throw new ConfigError(where, "exports no pipeline (a definePipeline(...) result, named or default)");
+  }
+  return out;
+}
+
+function looksLikePipeline(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.name === "string" && typeof o.transform === "function" && typeof o.sink === "object";
 }

@@ -1,8 +1,21 @@
-import { LakestreamError } from "../../core/errors.ts";
+import { ConfigError, LakestreamError } from "../../core/errors.ts";
 
 /** A wrong command line: printed as one line, exit code 2. */
 export class UsageError extends LakestreamError {
   override readonly name = "UsageError";
+}
+
+/**
+ * A setting that came from a flag and is wrong is a usage error (exit 2), named as the library
+ * names it. Takes sync or async work, so pipeline loading and flag parsing read alike.
+ */
+export async function asUsage<T>(make: () => T | Promise<T>): Promise<T> {
+  try {
+    return await make();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message, { cause: e });
+    throw e;
+  }
 }
 
 /** Prints an error the way a user wants it: one line naming what is wrong, no stack for known errors. */

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { synthesizeStateMachineDefinition } from "../../../infra/state-machine-definition.ts";
 import type { Pipeline } from "../../core/pipeline/types.ts";
 import type { PlanInput, PlanOutput } from "../../core/stages/stage-io.ts";
 import type { StageDeps } from "../../runtime/stages/stage-deps.ts";
@@ -24,11 +23,16 @@ export interface StagesRunOptions {
   readonly wrap?: (stage: string, handler: LocalStageHandler) => LocalStageHandler;
 }
 
-/** Synthesizes the deployed state machine (offline, no credentials) once per process and pipeline. */
+/**
+ * Synthesizes the deployed state machine (offline, no credentials) once per process and
+ * pipeline. The CDK app loads on first use: commands that never run the stages, and `--help`,
+ * do not pay for it.
+ */
 const definitions = new Map<string, object>();
-export function deployedDefinition(pipeline: Pipeline): object {
+export async function deployedDefinition(pipeline: Pipeline): Promise<object> {
   let d = definitions.get(pipeline.name);
   if (!d) {
+    const { synthesizeStateMachineDefinition } = await import("../../../infra/state-machine-definition.ts");
     d = withScratchHome(() =>
       synthesizeStateMachineDefinition(pipeline.name, { pipelines: { [pipeline.name]: pipeline } }),
     );
@@ -66,7 +70,7 @@ function withScratchHome<T>(synthesize: () => T): T {
  */
 export async function runStages(o: StagesRunOptions): Promise<LocalRunResult> {
   const { progress } = o;
-  const definition = o.definition ?? deployedDefinition(o.deps.pipeline);
+  const definition = o.definition ?? (await deployedDefinition(o.deps.pipeline));
   let done = 0;
   let total = 0;
   let failures = 0;

@@ -1,17 +1,35 @@
 import { readFile } from "node:fs/promises";
 import { EventShapeError } from "../../../core/errors.ts";
 import { decodeKafkaEvent } from "../../../core/kafka-decode.ts";
-import { defaultPipeline, pipelineByName } from "../../../pipelines/index.ts";
 import { createIngestHandler } from "../../../runtime/ingest-handler.ts";
 import { openStore } from "../../../storage/open-store.ts";
 import { lambdaLikeContext } from "../../lambda-context.ts";
 import { UsageError } from "../errors.ts";
-import { LAKE_OPTIONS, lakeLocation, parseOptions, quietLambdaLogs } from "../options.ts";
+import {
+  LAKE_OPTIONS,
+  lakeLocation,
+  type OptionSpecs,
+  PIPELINE_OPTION,
+  parseOptions,
+  pipelineOption,
+  quietLambdaLogs,
+  VERBOSE_OPTION,
+} from "../options.ts";
 
 export const summary = "run a function's real handler on an event file (ingest)";
 
-export const usage =
-  "usage: lakestream invoke ingest --event FILE [--pipeline NAME] [--lake DIR | --bucket B [--s3-endpoint URL]] [--verbose]";
+export const usage = "usage: lakestream invoke ingest --event FILE [options]";
+
+export const options = {
+  event: {
+    type: "string",
+    value: "FILE",
+    help: "a Lambda Kafka event (lakestream events writes one); required",
+  },
+  ...PIPELINE_OPTION,
+  ...LAKE_OPTIONS,
+  ...VERBOSE_OPTION,
+} as const satisfies OptionSpecs;
 
 /**
  * `lakestream invoke ingest --event FILE [--pipeline NAME] [--lake DIR | --bucket B
@@ -20,16 +38,7 @@ export const usage =
  * so a malformed file writes nothing.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(
-    argv,
-    {
-      event: { type: "string" },
-      pipeline: { type: "string" },
-      verbose: { type: "boolean" },
-      ...LAKE_OPTIONS,
-    },
-    true,
-  );
+  const { values, positionals } = parseOptions(argv, options, true);
   const [fn, ...extra] = positionals;
   if (fn !== "ingest" || extra.length > 0) throw new UsageError(usage);
   if (!values.event) throw new UsageError("--event <file> is required");
@@ -37,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const event = await readEventFile(values.event);
   decodeKafkaEvent(event, { strictBase64: true });
-  const pipeline = pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline");
+  const pipeline = await pipelineOption(values.pipeline);
   const store = openStore(lakeLocation(values));
   const handler = createIngestHandler({ pipeline, store });
   const started = performance.now();

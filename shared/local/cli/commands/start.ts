@@ -1,26 +1,82 @@
 import { rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { defaultPipeline, pipelineByName } from "../../../pipelines/index.ts";
 import { FsObjectStore } from "../../../storage/fs-store.ts";
 import { openStore } from "../../../storage/open-store.ts";
 import { Progress } from "../../main-job/progress.ts";
 import { type JobSource, runMainJob } from "../../main-job/run-main-job.ts";
 import { DEFAULT_START_MS } from "../../sample-records.ts";
 import { UsageError } from "../errors.ts";
-import { intOption, LAKE_OPTIONS, lakeLocation, parseOptions, quietLambdaLogs } from "../options.ts";
+import {
+  BROKERS_OPTION,
+  intOption,
+  LAKE_OPTIONS,
+  lakeLocation,
+  type OptionSpecs,
+  PIPELINE_OPTION,
+  parseOptions,
+  pipelineOption,
+  quietLambdaLogs,
+  VERBOSE_OPTION,
+} from "../options.ts";
 
 export const summary =
   "the main job: sample (or Kafka) records → ingest → state machine → lake + HTML report";
 
-export const usage =
-  "usage: lakestream start [--lake DIR | --bucket B --s3-endpoint URL] [--pipeline P] [--records N] [--hours H] [--batch-size N] [--bad-every N] [--late-every N] [--too-late-every N] [--brokers LIST [--topic T]... [--group G] [--until-idle S]] [--now ISO] [--lateness MIN] [--fresh] [--no-report] [--no-progress] [--verbose]";
+export const usage = "usage: lakestream start [options]";
+
+export const options = {
+  ...LAKE_OPTIONS,
+  ...PIPELINE_OPTION,
+  records: { type: "string", value: "N", help: "sample records to generate", fallback: "20000" },
+  hours: { type: "string", value: "H", help: "hours of event time they span", fallback: "6" },
+  "batch-size": { type: "string", value: "N", help: "records per ingest invocation", fallback: "500" },
+  "bad-every": { type: "string", value: "N", help: "every N-th sample record is broken", fallback: "97" },
+  "late-every": {
+    type: "string",
+    value: "N",
+    help: "every N-th arrives late (within the lateness)",
+    fallback: "53",
+  },
+  "too-late-every": { type: "string", value: "N", help: "every N-th arrives too late", fallback: "211" },
+  brokers: {
+    ...BROKERS_OPTION.brokers,
+    help: "read records from Kafka instead of generating them",
+    fallback: "generate",
+  },
+  topic: {
+    type: "string",
+    multiple: true,
+    value: "T",
+    help: "with --brokers: topic to read",
+    fallback: "the pipeline's topics",
+  },
+  group: {
+    type: "string",
+    value: "G",
+    help: "with --brokers: consumer group",
+    fallback: "lakestream-<pipeline>",
+  },
+  "until-idle": {
+    type: "string",
+    value: "S",
+    help: "with --brokers: stop after S seconds without records",
+    fallback: "3",
+  },
+  now: {
+    type: "string",
+    value: "ISO",
+    help: "the run's logical time",
+    fallback: "just after the last record (Kafka: now)",
+  },
+  lateness: { type: "string", value: "MIN", help: "allowed lateness in minutes", fallback: "the pipeline's" },
+  fresh: { type: "boolean", help: "empty the --lake folder first" },
+  "no-report": { type: "boolean", help: "skip the HTML report" },
+  "no-progress": { type: "boolean", help: "no progress lines on stderr" },
+  ...VERBOSE_OPTION,
+} as const satisfies OptionSpecs;
 
 /**
- * `lakestream start [--lake DIR | --bucket B --s3-endpoint URL] [--pipeline P] [--records N]
- * [--hours H] [--batch-size N] [--bad-every N] [--late-every N] [--too-late-every N]
- * [--brokers LIST [--topic T]... [--group G] [--until-idle S]] [--now ISO] [--lateness MIN] [--fresh]
- * [--no-report] [--no-progress] [--verbose]`
- *
+ * `lakestream start [options]`:
  * Runs a pipeline end to end on embedded defaults (FsObjectStore at ./lake): generated
  * clickstream records (some broken, some late, some too late, over several hours of event
  * time), fed to the ingest handler as Lambda-shaped batches, then the deployed state machine
@@ -28,28 +84,9 @@ export const usage =
  * stderr; stdout gets a one-line JSON summary; the HTML report is written into the lake.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions(argv, {
-    pipeline: { type: "string" },
-    records: { type: "string" },
-    hours: { type: "string" },
-    "batch-size": { type: "string" },
-    "bad-every": { type: "string" },
-    "late-every": { type: "string" },
-    "too-late-every": { type: "string" },
-    brokers: { type: "string" },
-    topic: { type: "string", multiple: true },
-    group: { type: "string" },
-    "until-idle": { type: "string" },
-    now: { type: "string" },
-    lateness: { type: "string" },
-    fresh: { type: "boolean" },
-    "no-report": { type: "boolean" },
-    "no-progress": { type: "boolean" },
-    verbose: { type: "boolean" },
-    ...LAKE_OPTIONS,
-  });
+  const { values } = parseOptions(argv, options);
   quietLambdaLogs(values.verbose);
-  const pipeline = pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline");
+  const pipeline = await pipelineOption(values.pipeline);
   const location = lakeLocation(values);
   const now = values.now === undefined ? undefined : Date.parse(values.now);
   if (now !== undefined && Number.isNaN(now))
