@@ -21,7 +21,16 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      { extends: true, test: { name: "infra", include: ["test/infra/**/*.test.ts"], testTimeout: 300_000 } },
+      {
+        extends: true,
+        // Synthesizing with real bundling takes its time on a busy machine, in beforeAll hooks too.
+        test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
       {
         extends: true,
         test: {
