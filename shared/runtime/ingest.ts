@@ -34,6 +34,8 @@ export interface IngestResult {
   readonly response: KafkaBatchResponse;
   /** True when the batch had been committed before and nothing was written. */
   readonly replay: boolean;
+  /** The first transient error behind `response`'s failures (name and message), for logs and the CLI. */
+  readonly failure?: string;
 }
 
 export interface IngestDeps {
@@ -71,6 +73,7 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
         summary: summarize(pipeline, [], emptyPlan, [], []),
         response: retryAll(ranges),
         replay: false,
+        failure: describe(e),
       };
     }
     if (previous)
@@ -78,7 +81,9 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
 
     const planned = plan(batches);
     const failedAt = new Map<string, number>();
-    const markFailed = (topic: string, partition: number, offset: number) => {
+    let failure: string | undefined;
+    const markFailed = (topic: string, partition: number, offset: number, error: unknown) => {
+      failure ??= describe(error);
       const tp = `${topic}-${partition}`;
       failedAt.set(tp, Math.min(failedAt.get(tp) ?? Number.POSITIVE_INFINITY, offset));
     };
@@ -88,7 +93,7 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
           return await writeFileOnce(store, file, contentTypeOf(file.key));
         } catch (e) {
           if (!(e instanceof StorageError && e.transient)) throw e;
-          markFailed(file.topic, file.partition, file.firstOffset);
+          markFailed(file.topic, file.partition, file.firstOffset, e);
           return undefined;
         }
       });
@@ -103,10 +108,10 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
       );
       try {
         await deps.writeBack.send(writeBackMessages(pipeline, rows));
-      } catch {
+      } catch (e) {
         // The producer may have delivered part of the rows; retrying the whole batch repeats
         // them (at least once on the topic) but never drops one.
-        for (const r of ranges) markFailed(r.topic, r.partition, r.first);
+        for (const r of ranges) markFailed(r.topic, r.partition, r.first, e);
       }
     }
     // Quarantine last, and only below where each partition resumes: the retry then starts with
@@ -131,7 +136,7 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
           return keys.map((key) => ({ file, key }));
         } catch (e) {
           if (!(e instanceof StorageError && e.transient)) throw e;
-          markFailed(q.topic, q.partition, file.firstOffset);
+          markFailed(q.topic, q.partition, file.firstOffset, e);
           return [];
         }
       });
@@ -152,13 +157,13 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
         });
       } catch (e) {
         if (!(e instanceof StorageError && e.transient)) throw e;
-        for (const r of ranges) markFailed(r.topic, r.partition, r.first);
+        for (const r of ranges) markFailed(r.topic, r.partition, r.first, e);
       }
     }
     const response = {
       batchItemFailures: [...failedAt].map(([tp, offset]) => ({ itemIdentifier: { partition: tp, offset } })),
     };
-    return { summary, response, replay: false };
+    return { summary, response, replay: false, ...(failure === undefined ? {} : { failure }) };
   };
 }
 
@@ -170,6 +175,10 @@ const emptyPlan: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined"> = {
 
 function ok(): KafkaBatchResponse {
   return { batchItemFailures: [] };
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
 function retryAll(ranges: readonly OffsetRange[]): KafkaBatchResponse {

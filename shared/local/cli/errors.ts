@@ -1,4 +1,5 @@
 import { ConfigError, LakestreamError } from "../../core/errors.ts";
+import { StorageError } from "../../storage/object-store.ts";
 
 /** A wrong command line: printed as one line, exit code 2. */
 export class UsageError extends LakestreamError {
@@ -24,12 +25,22 @@ export function reportError(e: unknown): number {
     process.stderr.write(`lakestream: ${e.message}\n`);
     return 2;
   }
-  if (e instanceof LakestreamError) {
-    process.stderr.write(`lakestream: ${e.name}: ${e.message}\n`);
+  if (e instanceof LakestreamError || isServiceError(e)) {
+    process.stderr.write(`lakestream: ${(e as Error).name}: ${(e as Error).message}\n`);
     return 1;
   }
   process.stderr.write(
     `lakestream: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
   );
   return 1;
+}
+
+/**
+ * Errors of the services a command talks to: storage (StorageError, the AWS SDK's service errors)
+ * and Kafka (kafkajs). They say what is wrong with the setup, not with lakestream, so they get
+ * one line; anything else is a bug and keeps its stack.
+ */
+function isServiceError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  return e instanceof StorageError || e.name.startsWith("KafkaJS") || "$metadata" in e;
 }

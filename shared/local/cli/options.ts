@@ -2,7 +2,7 @@ import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { ConfigError } from "../../core/errors.ts";
 import type { Pipeline } from "../../core/pipeline/types.ts";
 import { loadPipeline } from "../../pipelines/load-pipelines.ts";
-import type { StoreLocation } from "../../storage/open-store.ts";
+import { checkS3Endpoint, type StoreLocation } from "../../storage/open-store.ts";
 import { UsageError } from "./errors.ts";
 
 /**
@@ -145,6 +145,13 @@ export function lakeLocation(values: {
   }
   if (values["s3-endpoint"] !== undefined && values.bucket === undefined) {
     throw new UsageError("--s3-endpoint needs --bucket");
+  }
+  if (values["s3-endpoint"] !== undefined) {
+    try {
+      checkS3Endpoint(values["s3-endpoint"], "--s3-endpoint");
+    } catch (e) {
+      throw e instanceof ConfigError ? new UsageError(e.message) : e;
+    }
   }
   if (values.bucket !== undefined) {
     return { bucket: values.bucket, ...(values["s3-endpoint"] ? { endpoint: values["s3-endpoint"] } : {}) };

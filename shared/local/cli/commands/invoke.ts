@@ -45,8 +45,17 @@ export async function run(argv: string[]): Promise<number> {
   quietLambdaLogs(values.verbose);
 
   const event = await readEventFile(values.event);
-  decodeKafkaEvent(event, { strictBase64: true });
+  const batches = decodeKafkaEvent(event, { strictBase64: true });
   const pipeline = await pipelineOption(values.pipeline);
+  // The event source mapping only ever sends the pipeline's topics; an event file may hold any.
+  for (const b of batches) {
+    if (!pipeline.source.topics.includes(b.topic)) {
+      throw new EventShapeError(
+        `event.records["${b.topic}-${b.partition}"]`,
+        `topic "${b.topic}" is not a source topic of pipeline ${pipeline.name} (${pipeline.source.topics.join(", ")})`,
+      );
+    }
+  }
   const store = openStore(lakeLocation(values));
   const handler = createIngestHandler({ pipeline, store });
   const started = performance.now();
@@ -64,7 +73,11 @@ export async function run(argv: string[]): Promise<number> {
     ms: Math.round(performance.now() - started),
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
-  return response.batchItemFailures.length > 0 ? 1 : 0;
+  if (response.batchItemFailures.length === 0) return 0;
+  process.stderr.write(
+    `lakestream: the batch hit a transient failure; Lambda would retry it from the offsets in batchItemFailures (${handler.lastFailure() ?? "no reason given"})\n`,
+  );
+  return 1;
 }
 
 async function readEventFile(path: string): Promise<unknown> {
