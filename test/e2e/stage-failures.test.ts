@@ -73,4 +73,40 @@ describe("a stage that keeps failing (issue 11, item 2)", () => {
     });
     expect(failed).toMatchObject({ status: "FAILED", stage: "Compact" });
   });
+
+  it("returns only once no stage of the failed run is still running", async () => {
+    const store = new FsObjectStore(join(await tempDir("stage-failures-zombie"), "lake"), { durable: false });
+    const stream = sampleStream({ records: 300, hours: 3, startMs: DEFAULT_START_MS, topic: "clickstream" });
+    await feedBatches(createIngestHandler({ pipeline, store }), batchesOf(stream, 100), silent);
+    const now = new Date(simulatedNow(pipeline, Math.max(...stream.map((r) => r.timestamp)))).toISOString();
+    let running = 0;
+    let calls = 0;
+    let doomed: string | undefined;
+    const failed = await runStages({
+      deps: { pipeline, store },
+      input: { pipeline: pipeline.name, trigger: "local", now, runId: "zombie" },
+      executionName: "zombie",
+      progress: silent,
+      // The first partition's compaction fails at once; the others take their time.
+      wrap: (stage, handler) =>
+        stage !== "compact"
+          ? handler
+          : async (input) => {
+              calls++;
+              doomed ??= JSON.stringify(input);
+              if (JSON.stringify(input) === doomed)
+                throw new StorageError("k", "put failed (HTTP 500)", false);
+              running++;
+              try {
+                await new Promise((resolve) => setTimeout(resolve, 500));
+                return await handler(input);
+              } finally {
+                running--;
+              }
+            },
+    });
+    expect(failed).toMatchObject({ status: "FAILED", stage: "Compact" });
+    expect(calls).toBeGreaterThan(1);
+    expect(running).toBe(0);
+  });
 });
