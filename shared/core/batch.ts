@@ -40,6 +40,8 @@ export interface BatchPlan {
   readonly ranges: readonly OffsetRange[];
   readonly recordsIn: number;
   readonly filtered: number;
+  /** Offsets of the filtered records by `<topic>-<partition>`, to count those of a partial commit. */
+  readonly filteredOffsets: ReadonlyMap<string, readonly number[]>;
   readonly quarantined: number;
   readonly rows: readonly ProcessedRow[];
   readonly dataFiles: readonly PlannedFile[];
@@ -67,19 +69,23 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
     const dataFiles: PlannedFile[] = [];
     const quarantineFiles: PlannedQuarantine[] = [];
     let filtered = 0;
+    const filteredOffsets = new Map<string, number[]>();
     let quarantined = 0;
     let recordsIn = 0;
     for (const { topic, partition, records } of batches) {
       const groups = new Map<string, ProcessedRow[][]>();
       const groupBytes = new Map<string, number>();
       const bad: QuarantineEntry[] = [];
+      const filteredHere: number[] = [];
       let firstBad = -1;
       let lastBad = -1;
       for (const record of records) {
         recordsIn++;
         const outcome = processRecord(record);
-        if (outcome.kind === "filtered") filtered++;
-        else if (outcome.kind === "quarantined") {
+        if (outcome.kind === "filtered") {
+          filtered++;
+          filteredHere.push(record.offset);
+        } else if (outcome.kind === "quarantined") {
           quarantined++;
           if (firstBad < 0) firstBad = record.offset;
           lastBad = record.offset;
@@ -132,6 +138,7 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
           });
         }
       }
+      if (filteredHere.length > 0) filteredOffsets.set(`${topic}-${partition}`, filteredHere);
       if (bad.length) {
         quarantineFiles.push({
           key: quarantineKey(pipeline.quarantine.prefix, table, topic, partition, firstBad),
@@ -146,7 +153,7 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
       }
     }
     const ranges = offsetRanges(batches);
-    return { ranges, recordsIn, filtered, quarantined, rows, dataFiles, quarantineFiles };
+    return { ranges, recordsIn, filtered, filteredOffsets, quarantined, rows, dataFiles, quarantineFiles };
   };
 }
 

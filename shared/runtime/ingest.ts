@@ -1,6 +1,5 @@
 import pLimit from "p-limit";
 import {
-  type BatchPlan,
   compileBatchPlanner,
   offsetRanges,
   type PlannedFile,
@@ -12,21 +11,12 @@ import type { KafkaBatchResponse } from "../core/kafka-event.ts";
 import { commitKey, type OffsetRange, quarantineKey } from "../core/keys.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
 import { type ObjectStore, StorageError } from "../storage/object-store.ts";
+import { committedCounts, type IngestSummary, NO_COUNTS, summarize } from "./ingest-summary.ts";
+
+export type { IngestSummary } from "./ingest-summary.ts";
+
 import { type WriteBackSink, writeBackMessages } from "./write-back-rows.ts";
 import { contentTypeOf, type WrittenFile, writeFileOnce, writeQuarantineOnce } from "./write-files.ts";
-
-/** What one batch did; stored in its commit record and returned again on replay. */
-export interface IngestSummary {
-  readonly pipeline: string;
-  readonly table: string;
-  readonly batch: readonly OffsetRange[];
-  readonly recordsIn: number;
-  readonly rowsWritten: number;
-  readonly filtered: number;
-  readonly quarantined: number;
-  readonly files: readonly { readonly key: string; readonly partition: string; readonly rows: number }[];
-  readonly quarantineFiles: readonly string[];
-}
 
 export interface IngestResult {
   readonly summary: IngestSummary;
@@ -62,7 +52,7 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
     const batches = decodeKafkaEvent(event);
     const ranges = offsetRanges(batches);
     if (ranges.length === 0)
-      return { summary: summarize(pipeline, [], emptyPlan, [], []), response: ok(), replay: false };
+      return { summary: summarize(pipeline, [], NO_COUNTS, [], []), response: ok(), replay: false };
     let previous: Uint8Array | undefined;
     try {
       previous = await store.get(commitKey(table, ranges));
@@ -70,7 +60,7 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
       if (!(e instanceof StorageError && e.transient)) throw e;
       // Nothing was written yet: every partition resumes at its first offset.
       return {
-        summary: summarize(pipeline, [], emptyPlan, [], []),
+        summary: summarize(pipeline, [], NO_COUNTS, [], []),
         response: retryAll(ranges),
         replay: false,
         failure: describe(e),
@@ -147,7 +137,8 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
       if (stop === undefined) return [r];
       return stop > r.first ? [{ ...r, last: stop - 1 }] : [];
     });
-    const summary = summarize(pipeline, committedRanges, planned, data.filter(landed), bad.filter(landed));
+    const counts = committedCounts(batches, planned, failedAt);
+    const summary = summarize(pipeline, committedRanges, counts, data.filter(landed), bad.filter(landed));
     if (committedRanges.length > 0) {
       try {
         const body = new TextEncoder().encode(JSON.stringify(summary, null, 1));
@@ -167,12 +158,6 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
   };
 }
 
-const emptyPlan: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined"> = {
-  recordsIn: 0,
-  filtered: 0,
-  quarantined: 0,
-};
-
 function ok(): KafkaBatchResponse {
   return { batchItemFailures: [] };
 }
@@ -186,25 +171,5 @@ function retryAll(ranges: readonly OffsetRange[]): KafkaBatchResponse {
     batchItemFailures: ranges.map((r) => ({
       itemIdentifier: { partition: `${r.topic}-${r.partition}`, offset: r.first },
     })),
-  };
-}
-
-function summarize(
-  pipeline: Pipeline,
-  batch: readonly OffsetRange[],
-  planned: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined">,
-  data: readonly WrittenFile[],
-  bad: readonly WrittenFile[],
-): IngestSummary {
-  return {
-    pipeline: pipeline.name,
-    table: pipeline.sink.table,
-    batch,
-    recordsIn: planned.recordsIn,
-    rowsWritten: data.reduce((n, w) => n + w.file.rows, 0),
-    filtered: planned.filtered,
-    quarantined: planned.quarantined,
-    files: data.map((w) => ({ key: w.key, partition: w.file.partitionPath ?? "", rows: w.file.rows })),
-    quarantineFiles: bad.map((w) => w.key),
   };
 }
