@@ -10,6 +10,13 @@ import { acknowledge } from "../nag.ts";
 /** Tag naming the stage a function runs; the state-machine extractor maps ARNs back to handlers by it. */
 export const STAGE_TAG = "lakestream:stage";
 
+/**
+ * Context key holding the absolute path of a user's pipeline module (`-c pipeline=<path>`):
+ * esbuild bundles it into every handler through the `LAKESTREAM_PIPELINE_MODULE` constant
+ * that shared/pipelines/index.ts reads.
+ */
+export const PIPELINE_MODULE_CONTEXT = "lakestream:pipeline-module";
+
 /** Namespace of the custom metrics the handlers emit through Powertools. */
 export const METRICS_NAMESPACE = "Lakestream";
 
@@ -144,10 +151,16 @@ export class LakestreamFunction extends Construct {
         bundleAwsSDK: true,
         forceDockerBundling: false,
         externalModules: [],
+        define: { LAKESTREAM_PIPELINE_MODULE: pipelineModuleConstant(this) },
       },
     });
     Tags.of(this.function).add(STAGE_TAG, props.stage);
   }
+}
+
+function pipelineModuleConstant(scope: Construct): string {
+  const module = scope.node.tryGetContext(PIPELINE_MODULE_CONTEXT) as string | undefined;
+  return module === undefined ? "undefined" : JSON.stringify(module);
 }
 
 /** Powertools `service` dimension of a stage's metrics; alarms on custom metrics must use the same value. */

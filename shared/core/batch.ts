@@ -20,6 +20,17 @@ export interface PlannedFile {
   readonly partitionPath?: string;
 }
 
+/** One quarantine line with the offset of its record, so a retry can tell which are written already. */
+export interface QuarantineEntry {
+  readonly offset: number;
+  readonly text: string;
+}
+
+/** The quarantine lines of one topic-partition of a batch; `body` holds them all. */
+export interface PlannedQuarantine extends PlannedFile {
+  readonly lines: readonly QuarantineEntry[];
+}
+
 export interface ProcessedRow extends OutputRow {
   readonly record: RawRecord;
 }
@@ -29,10 +40,12 @@ export interface BatchPlan {
   readonly ranges: readonly OffsetRange[];
   readonly recordsIn: number;
   readonly filtered: number;
+  /** Offsets of the filtered records by `<topic>-<partition>`, to count those of a partial commit. */
+  readonly filteredOffsets: ReadonlyMap<string, readonly number[]>;
   readonly quarantined: number;
   readonly rows: readonly ProcessedRow[];
   readonly dataFiles: readonly PlannedFile[];
-  readonly quarantineFiles: readonly PlannedFile[];
+  readonly quarantineFiles: readonly PlannedQuarantine[];
 }
 
 // A rough per-row overhead (lineage, levels) added to the input size to estimate file size.
@@ -54,25 +67,29 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
   return (batches) => {
     const rows: ProcessedRow[] = [];
     const dataFiles: PlannedFile[] = [];
-    const quarantineFiles: PlannedFile[] = [];
+    const quarantineFiles: PlannedQuarantine[] = [];
     let filtered = 0;
+    const filteredOffsets = new Map<string, number[]>();
     let quarantined = 0;
     let recordsIn = 0;
     for (const { topic, partition, records } of batches) {
       const groups = new Map<string, ProcessedRow[][]>();
       const groupBytes = new Map<string, number>();
-      const bad: string[] = [];
+      const bad: QuarantineEntry[] = [];
+      const filteredHere: number[] = [];
       let firstBad = -1;
       let lastBad = -1;
       for (const record of records) {
         recordsIn++;
         const outcome = processRecord(record);
-        if (outcome.kind === "filtered") filtered++;
-        else if (outcome.kind === "quarantined") {
+        if (outcome.kind === "filtered") {
+          filtered++;
+          filteredHere.push(record.offset);
+        } else if (outcome.kind === "quarantined") {
           quarantined++;
           if (firstBad < 0) firstBad = record.offset;
           lastBad = record.offset;
-          bad.push(JSON.stringify(quarantineLine(record, outcome.error)));
+          bad.push({ offset: record.offset, text: JSON.stringify(quarantineLine(record, outcome.error)) });
         } else {
           const size = (record.value?.length ?? 0) + ROW_OVERHEAD_BYTES;
           for (const row of outcome.rows) {
@@ -121,21 +138,28 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
           });
         }
       }
+      if (filteredHere.length > 0) filteredOffsets.set(`${topic}-${partition}`, filteredHere);
       if (bad.length) {
         quarantineFiles.push({
           key: quarantineKey(pipeline.quarantine.prefix, table, topic, partition, firstBad),
-          body: new TextEncoder().encode(`${bad.join("\n")}\n`),
+          body: quarantineBody(bad),
           topic,
           partition,
           firstOffset: firstBad,
           lastOffset: lastBad,
           rows: bad.length,
+          lines: bad,
         });
       }
     }
     const ranges = offsetRanges(batches);
-    return { ranges, recordsIn, filtered, quarantined, rows, dataFiles, quarantineFiles };
+    return { ranges, recordsIn, filtered, filteredOffsets, quarantined, rows, dataFiles, quarantineFiles };
   };
+}
+
+/** A quarantine file's bytes: JSON Lines, one per bad record. */
+export function quarantineBody(lines: readonly QuarantineEntry[]): Uint8Array {
+  return new TextEncoder().encode(`${lines.map((l) => l.text).join("\n")}\n`);
 }
 
 function toColumns(part: readonly ProcessedRow[], names: readonly string[]): Record<string, unknown[]> {

@@ -45,9 +45,27 @@ export class RecordError extends LakestreamError {
   }
 }
 
-/** The key or value bytes could not be deserialized in the declared format. */
+/** The key or value bytes could not be deserialized in the declared format; `field` says which. */
 export class DeserializeError extends RecordError {
   override readonly name: string = "DeserializeError";
+  readonly field: "key" | "value";
+  constructor(
+    coordinates: RecordCoordinates,
+    field: "key" | "value",
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(coordinates, message, options);
+    this.field = field;
+  }
+}
+
+/**
+ * The record's Kafka timestamp is not a whole number of epoch milliseconds that a Parquet
+ * timestamp (int64 microseconds) can hold; Lambda passes on whatever the producer set.
+ */
+export class KafkaTimestampError extends RecordError {
+  override readonly name: string = "KafkaTimestampError";
 }
 
 /** The user's transform threw. */
@@ -68,4 +86,14 @@ export class SchemaViolationError extends RecordError {
 /** The record's event time could not be determined (missing or invalid field). */
 export class EventTimeError extends RecordError {
   override readonly name: string = "EventTimeError";
+}
+
+/** A value-partition column's value cannot be a path segment (too long once escaped); `field` names it. */
+export class PartitionValueError extends RecordError {
+  override readonly name: string = "PartitionValueError";
+  readonly field: string;
+  constructor(coordinates: RecordCoordinates, field: string, message: string) {
+    super(coordinates, `${field}: ${message}`);
+    this.field = field;
+  }
 }

@@ -39,13 +39,33 @@ export function unescapeHivePathName(segment: string): string {
 }
 
 /**
+ * Longest partition path (time and value segments) we accept: with the table, the file name
+ * and the `published/` prefix, a key stays under S3's 1,024 bytes.
+ */
+export const MAX_PARTITION_PATH_BYTES = 600;
+
+/** A partition value too long for a path; `column` names its column. */
+export class SegmentTooLongError extends RangeError {
+  override readonly name = "SegmentTooLongError";
+  readonly column: string;
+  constructor(column: string, message: string) {
+    super(message);
+    this.column = column;
+  }
+}
+
+/**
  * One `name=value` path segment. Throws when the escaped segment is too long, so the
  * caller can quarantine the record instead of writing an unreadable path.
  */
 export function hiveSegment(name: string, value: string | null): string {
   const segment = `${escapeHivePathName(name)}=${value === null ? HIVE_DEFAULT_PARTITION : escapeHivePathName(value)}`;
-  if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) {
-    throw new RangeError(`partition segment for ${name} is longer than ${MAX_SEGMENT_BYTES} bytes`);
+  const bytes = Buffer.byteLength(segment);
+  if (bytes > MAX_SEGMENT_BYTES) {
+    throw new SegmentTooLongError(
+      name,
+      `value is longer than ${MAX_SEGMENT_BYTES} bytes once escaped for the path (${bytes} bytes)`,
+    );
   }
   return segment;
 }

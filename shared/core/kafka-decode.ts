@@ -21,6 +21,8 @@ export interface PartitionBatch {
 }
 
 const EVENT_SOURCES = new Set(["aws:kafka", "SelfManagedKafka"]);
+/** Kafka's rule for topic names (and "." and ".." are refused besides). */
+const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const TIMESTAMP_TYPES = new Set(["CREATE_TIME", "LOG_APPEND_TIME", "NO_TIMESTAMP_TYPE"]);
 
 /**
@@ -44,6 +46,11 @@ export function decodeKafkaEvent(event: unknown, options: { strictBase64?: boole
     const decoded = list.map((r, i) => decodeRecord(r, `${path}[${i}]`, strict));
     const first = decoded[0];
     if (!first) continue;
+    // Checked once per topic-partition: the others must equal it. A topic Kafka cannot have
+    // would otherwise become object keys that climb out of the table (../x, /abs).
+    if (!KAFKA_TOPIC.test(first.topic) || first.topic === "." || first.topic === "..") {
+      throw new EventShapeError(`${path}[0].topic`, "not a valid Kafka topic name");
+    }
     if (`${first.topic}-${first.partition}` !== tp) {
       throw new EventShapeError(
         path,

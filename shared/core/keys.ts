@@ -10,7 +10,22 @@ export function padOffset(offset: number): string {
   return String(offset).padStart(20, "0");
 }
 
-/** `<table>/<partition path>/<topic>+<partition>+<firstOffset>.<ext>` */
+/** Topic names up to this many bytes appear whole in file names. */
+const TOPIC_IN_NAME_BYTES = 120;
+
+/**
+ * The topic as it appears in a file name. Kafka allows 249 characters, and with partition,
+ * offsets and extension that passes the 255-byte file-name limit of most file systems; a long
+ * topic keeps its first 100 characters and gets a hash of the whole name, so names stay
+ * distinct, deterministic and readable. The file's metadata and rows keep the full topic.
+ */
+export function topicInName(topic: string): string {
+  if (Buffer.byteLength(topic) <= TOPIC_IN_NAME_BYTES) return topic;
+  const hash = createHash("sha256").update(topic).digest("hex").slice(0, 16);
+  return `${topic.slice(0, 100)}~${hash}`;
+}
+
+/** `<table>/<partition path>/<topic>+<partition>+<firstOffset>.<ext>` (a long topic shortened, see `topicInName`) */
 export function dataFileKey(
   table: string,
   partitionPath: string,
@@ -19,7 +34,7 @@ export function dataFileKey(
   firstOffset: number,
   extension: string,
 ): string {
-  return `${table}/${partitionPath}/${topic}+${partition}+${padOffset(firstOffset)}.${extension}`;
+  return `${table}/${partitionPath}/${topicInName(topic)}+${partition}+${padOffset(firstOffset)}.${extension}`;
 }
 
 /**
@@ -40,7 +55,7 @@ export function quarantineKey(
   partition: number,
   firstOffset: number,
 ): string {
-  return `${prefix}/${table}/${topic}+${partition}+${padOffset(firstOffset)}.jsonl`;
+  return `${prefix}/${table}/${topicInName(topic)}+${partition}+${padOffset(firstOffset)}.jsonl`;
 }
 
 /** Where batch commit records live; the plan stage lists this prefix. */

@@ -1,4 +1,4 @@
-import { hiveSegment } from "./hive-path.ts";
+import { hiveSegment, MAX_PARTITION_PATH_BYTES, SegmentTooLongError } from "./hive-path.ts";
 import type { Pipeline } from "./pipeline/types.ts";
 
 /** Time partition columns written in the path: `dt=YYYY-MM-DD[/hour=HH]`. */
@@ -19,6 +19,12 @@ export function partitionPath(
   for (const name of columns) {
     const isDate = pipeline.schema[name]?.type === "date";
     path += `/${hiveSegment(name, partitionValueText(row[name], isDate))}`;
+  }
+  if (columns.length > 0 && Buffer.byteLength(path) > MAX_PARTITION_PATH_BYTES) {
+    throw new SegmentTooLongError(
+      columns.at(-1)!,
+      `the partition path is longer than ${MAX_PARTITION_PATH_BYTES} bytes once escaped (${Buffer.byteLength(path)} bytes)`,
+    );
   }
   return path;
 }

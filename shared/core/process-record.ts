@@ -2,11 +2,14 @@ import { deserialize } from "./deserialize.ts";
 import {
   DeserializeError,
   EventTimeError,
+  KafkaTimestampError,
+  PartitionValueError,
   type RecordCoordinates,
   type RecordError,
   SchemaViolationError,
   TransformError,
 } from "./errors.ts";
+import { SegmentTooLongError } from "./hive-path.ts";
 import type { RawRecord } from "./kafka-decode.ts";
 import { partitionPath } from "./partitioning.ts";
 import type { Pipeline, SourceRecord } from "./pipeline/types.ts";
@@ -34,23 +37,50 @@ export function compileRecordProcessor(pipeline: Pipeline): (record: RawRecord) 
   const { valueFormat, keyFormat } = pipeline.source;
   return (raw) => {
     const at: RecordCoordinates = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
-    let source: SourceRecord;
-    try {
-      source = {
-        topic: raw.topic,
-        partition: raw.partition,
-        offset: raw.offset,
-        timestamp: raw.timestamp,
-        timestampType: raw.timestampType,
-        key: deserialize(raw.key, keyFormat),
-        value: deserialize(raw.value, valueFormat),
-        headers: raw.headers,
-      };
-    } catch (cause) {
+    // The timestamp becomes the `_ts` column of every row: one Parquet cannot hold fails the batch.
+    if (!isStorableMillis(raw.timestamp)) {
       return quarantined(
-        new DeserializeError(at, `cannot deserialize as ${valueFormat}: ${messageOf(cause)}`, { cause }),
+        new KafkaTimestampError(
+          at,
+          `Kafka timestamp ${raw.timestamp} is not a whole number of epoch milliseconds within ±${MAX_MILLIS} (what a Parquet timestamp holds)`,
+        ),
       );
     }
+    let key: unknown;
+    let value: unknown;
+    try {
+      key = deserialize(raw.key, keyFormat, "key");
+    } catch (cause) {
+      return quarantined(
+        new DeserializeError(at, "key", `cannot deserialize the key as ${keyFormat}: ${messageOf(cause)}`, {
+          cause,
+        }),
+      );
+    }
+    try {
+      value = deserialize(raw.value, valueFormat, "value");
+    } catch (cause) {
+      return quarantined(
+        new DeserializeError(
+          at,
+          "value",
+          `cannot deserialize the value as ${valueFormat}: ${messageOf(cause)}`,
+          {
+            cause,
+          },
+        ),
+      );
+    }
+    const source: SourceRecord = {
+      topic: raw.topic,
+      partition: raw.partition,
+      offset: raw.offset,
+      timestamp: raw.timestamp,
+      timestampType: raw.timestampType,
+      key,
+      value,
+      headers: raw.headers,
+    };
     let produced: unknown;
     try {
       produced = pipeline.transform(source);
@@ -68,16 +98,28 @@ export function compileRecordProcessor(pipeline: Pipeline): (record: RawRecord) 
       } catch (e) {
         if (e instanceof ValueError)
           return quarantined(new SchemaViolationError(at, e.field || "row", e.message));
-        throw e;
+        // A getter or proxy in the transform's output threw: the record's fault, not the batch's.
+        return quarantined(
+          new TransformError(at, `transform output cannot be read: ${messageOf(e)}`, { cause: e }),
+        );
       }
       try {
         rows.push({ path: partitionPath(pipeline, values, raw.timestamp), values });
       } catch (cause) {
+        if (cause instanceof SegmentTooLongError)
+          return quarantined(new PartitionValueError(at, cause.column, cause.message));
         return quarantined(new EventTimeError(at, `cannot partition: ${messageOf(cause)}`, { cause }));
       }
     }
     return { kind: "rows", rows };
   };
+}
+
+/** Largest epoch millisecond count a Date holds; its microseconds still fit Parquet's int64. */
+export const MAX_MILLIS = 8.64e15;
+
+function isStorableMillis(ms: number): boolean {
+  return Number.isInteger(ms) && Math.abs(ms) <= MAX_MILLIS;
 }
 
 function quarantined(error: RecordError): RecordOutcome {

@@ -53,7 +53,7 @@ function compileBase(column: Column): Normalizer {
     case "int64":
       return toInt64;
     case "timestamp":
-      return toEpochMillis;
+      return timestampNormalizer(column.unit);
     case "date":
       return toEpochDays;
     case "decimal":
@@ -90,14 +90,56 @@ function toInt64(v: unknown, f: string): bigint {
   return n;
 }
 
-function toEpochMillis(v: unknown, f: string): number {
-  let ms: number;
-  if (v instanceof Date) ms = v.getTime();
-  else if (typeof v === "number") ms = v;
-  else if (typeof v === "string" && ISO_INSTANT.test(v)) ms = Date.parse(v);
-  else return fail(f, "must be a Date, epoch milliseconds or an ISO-8601 instant with a zone", v);
-  if (!Number.isInteger(ms)) return fail(f, "is not a valid instant", v);
-  return ms;
+/** Largest epoch millisecond count a Date holds; its microseconds still fit Parquet's int64. */
+const MAX_MILLIS = 8.64e15;
+
+function timestampNormalizer(unit: "ms" | "s" | undefined): Normalizer {
+  return (v, f) => {
+    let ms: number;
+    if (v instanceof Date) ms = v.getTime();
+    else if (typeof v === "number") ms = numberToMillis(v, unit, f);
+    else if (typeof v === "string" && ISO_INSTANT.test(v)) {
+      // Date.parse rolls an impossible day over into the next month: 2026-02-30 → March 2.
+      if (!isCalendarDay(v)) return fail(f, "has no such day (or hour) in the calendar", v);
+      ms = Date.parse(v);
+    } else return fail(f, "must be a Date, epoch milliseconds or an ISO-8601 instant with a zone", v);
+    if (!Number.isInteger(ms)) return fail(f, "is not a valid instant", v);
+    if (Math.abs(ms) > MAX_MILLIS) return fail(f, "is outside the range of a timestamp", v);
+    return ms;
+  };
+}
+
+function numberToMillis(v: number, unit: "ms" | "s" | undefined, f: string): number {
+  if (unit === "s") {
+    const ms = Math.round(v * 1000);
+    // A float times 1000 is off by far less than this; a finer fraction would be dropped silently.
+    if (!(Math.abs(v * 1000 - ms) < 0.01)) return fail(f, "has a fraction finer than a millisecond", v);
+    return ms;
+  }
+  const size = Math.abs(v);
+  if (unit === undefined && size >= 1e8 && size < 1e11) {
+    return fail(
+      f,
+      `is ${v}, which reads as ${new Date(v).toISOString()} in epoch milliseconds: epoch seconds? ` +
+        'Give milliseconds, a Date or ISO text, or set unit: "s" (or "ms") on the column',
+      v,
+    );
+  }
+  return v;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The text's year-month-day is a real day and its hour is 00-23. */
+function isCalendarDay(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return (
+    days !== undefined && day >= 1 && day <= days && !(text.length > 10 && Number(text.slice(11, 13)) > 23)
+  );
 }
 
 function toEpochDays(v: unknown, f: string): number {

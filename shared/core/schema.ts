@@ -9,8 +9,16 @@ interface Nullable {
 }
 
 export type PrimitiveColumn = Nullable & {
-  readonly type: "string" | "int32" | "int64" | "double" | "boolean" | "timestamp" | "date";
+  readonly type: "string" | "int32" | "int64" | "double" | "boolean" | "date";
 };
+/**
+ * An instant, stored as UTC microseconds. A number is read in `unit`: "ms" (epoch
+ * milliseconds) or "s" (epoch seconds, fractions down to the millisecond). Without `unit`,
+ * numbers are milliseconds, and one between 1e8 and 1e11 (early 1970 to 1973 as
+ * milliseconds, but 1973 to 5138 as seconds) is refused as probably seconds: say `unit: "ms"`
+ * to accept such early instants.
+ */
+export type TimestampColumn = Nullable & { readonly type: "timestamp"; readonly unit?: "ms" | "s" };
 /** Exact decimal, e.g. money. Values are given as strings or numbers ("12.50"). */
 export type DecimalColumn = Nullable & {
   readonly type: "decimal";
@@ -22,7 +30,7 @@ export type StructColumn = Nullable & {
   readonly type: "struct";
   readonly fields: Readonly<Record<string, Column>>;
 };
-export type Column = PrimitiveColumn | DecimalColumn | ListColumn | StructColumn;
+export type Column = PrimitiveColumn | TimestampColumn | DecimalColumn | ListColumn | StructColumn;
 export type TableSchema = Readonly<Record<string, Column>>;
 
 type ValueOf<C extends Column> = C extends { type: "string" | "decimal" }

@@ -13,6 +13,13 @@ export function fileSchema(pipeline: Pipeline): TableSchema {
   return { ...out, ...LINEAGE_SCHEMA };
 }
 
+/**
+ * Top-level folders of the lake that lakestream itself owns: commit records, run records and
+ * reports under `_lakestream/`, published tables under `published/`. A raw table or a
+ * quarantine prefix there would mix user data into them.
+ */
+export const RESERVED_LAKE_FOLDERS: readonly string[] = ["_lakestream", "published"];
+
 /** File extension of the pipeline's sink format. */
 export function fileExtension(pipeline: Pipeline): string {
   return pipeline.sink.format === "parquet" ? "parquet" : "jsonl.gz";

@@ -11,6 +11,8 @@ import { createObservability, METRIC } from "./observability.ts";
 export type IngestHandler = ((event: unknown, context: Context) => Promise<KafkaBatchResponse>) & {
   /** The summary of the last batch, for `lakestream invoke` to print. */
   readonly lastSummary: () => IngestSummary | undefined;
+  /** Why the last batch asked for a retry (its first transient error), if it did. */
+  readonly lastFailure: () => string | undefined;
 };
 
 /**
@@ -21,12 +23,14 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
   const { logger, metrics, tracer } = createObservability(deps.pipeline.name);
   const ingest = createIngest(deps);
   let last: IngestSummary | undefined;
+  let lastFailure: string | undefined;
 
   const base = async (event: unknown): Promise<KafkaBatchResponse> => {
     const started = performance.now();
     tracer.putAnnotation("pipeline", deps.pipeline.name);
-    const { summary, response, replay } = await ingest(event);
+    const { summary, response, replay, failure } = await ingest(event);
     last = summary;
+    lastFailure = failure;
     metrics.addMetric(METRIC.recordsIn, MetricUnit.Count, summary.recordsIn);
     metrics.addMetric(METRIC.rowsWritten, MetricUnit.Count, replay ? 0 : summary.rowsWritten);
     metrics.addMetric(METRIC.quarantined, MetricUnit.Count, replay ? 0 : summary.quarantined);
@@ -41,6 +45,7 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
       quarantined: summary.quarantined,
       files: summary.files.length,
       failures: response.batchItemFailures,
+      ...(failure === undefined ? {} : { failure }),
     });
     return response;
   };
@@ -52,5 +57,6 @@ export function createIngestHandler(deps: IngestDeps): IngestHandler {
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
   return Object.assign((event: unknown, context: Context) => handler(event, context), {
     lastSummary: () => last,
+    lastFailure: () => lastFailure,
   });
 }

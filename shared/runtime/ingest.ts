@@ -1,28 +1,22 @@
 import pLimit from "p-limit";
-import { type BatchPlan, compileBatchPlanner, offsetRanges, type PlannedFile } from "../core/batch.ts";
+import {
+  compileBatchPlanner,
+  offsetRanges,
+  type PlannedFile,
+  type PlannedQuarantine,
+  quarantineBody,
+} from "../core/batch.ts";
 import { decodeKafkaEvent } from "../core/kafka-decode.ts";
 import type { KafkaBatchResponse } from "../core/kafka-event.ts";
-import { commitKey, type OffsetRange } from "../core/keys.ts";
+import { commitKey, type OffsetRange, quarantineKey } from "../core/keys.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
-import { maxEventTimes, type RangeEventTime } from "../core/stages/watermarks.ts";
 import { type ObjectStore, StorageError } from "../storage/object-store.ts";
-import { type WriteBackSink, writeBackMessages } from "./write-back-rows.ts";
-import { contentTypeOf, type WrittenFile, writeFileOnce } from "./write-files.ts";
+import { committedCounts, type IngestSummary, NO_COUNTS, summarize } from "./ingest-summary.ts";
 
-/** What one batch did; stored in its commit record and returned again on replay. */
-export interface IngestSummary {
-  readonly pipeline: string;
-  readonly table: string;
-  readonly batch: readonly OffsetRange[];
-  readonly recordsIn: number;
-  readonly rowsWritten: number;
-  readonly filtered: number;
-  readonly quarantined: number;
-  readonly files: readonly { readonly key: string; readonly partition: string; readonly rows: number }[];
-  readonly quarantineFiles: readonly string[];
-  /** Per committed range, the largest event time written: what later batches' watermarks build on. */
-  readonly maxEventTimes: readonly RangeEventTime[];
-}
+export type { IngestSummary } from "./ingest-summary.ts";
+
+import { type WriteBackSink, writeBackMessages } from "./write-back-rows.ts";
+import { contentTypeOf, type WrittenFile, writeFileOnce, writeQuarantineOnce } from "./write-files.ts";
 
 export interface IngestResult {
   readonly summary: IngestSummary;
@@ -30,6 +24,8 @@ export interface IngestResult {
   readonly response: KafkaBatchResponse;
   /** True when the batch had been committed before and nothing was written. */
   readonly replay: boolean;
+  /** The first transient error behind `response`'s failures (name and message), for logs and the CLI. */
+  readonly failure?: string;
 }
 
 export interface IngestDeps {
@@ -56,14 +52,28 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
     const batches = decodeKafkaEvent(event);
     const ranges = offsetRanges(batches);
     if (ranges.length === 0)
-      return { summary: summarize(pipeline, [], emptyPlan, [], []), response: ok(), replay: false };
-    const previous = await store.get(commitKey(table, ranges));
+      return { summary: summarize(pipeline, [], NO_COUNTS, [], []), response: ok(), replay: false };
+    let previous: Uint8Array | undefined;
+    try {
+      previous = await store.get(commitKey(table, ranges));
+    } catch (e) {
+      if (!(e instanceof StorageError && e.transient)) throw e;
+      // Nothing was written yet: every partition resumes at its first offset.
+      return {
+        summary: summarize(pipeline, [], NO_COUNTS, [], []),
+        response: retryAll(ranges),
+        replay: false,
+        failure: describe(e),
+      };
+    }
     if (previous)
       return { summary: JSON.parse(new TextDecoder().decode(previous)), response: ok(), replay: true };
 
     const planned = plan(batches);
     const failedAt = new Map<string, number>();
-    const markFailed = (topic: string, partition: number, offset: number) => {
+    let failure: string | undefined;
+    const markFailed = (topic: string, partition: number, offset: number, error: unknown) => {
+      failure ??= describe(error);
       const tp = `${topic}-${partition}`;
       failedAt.set(tp, Math.min(failedAt.get(tp) ?? Number.POSITIVE_INFINITY, offset));
     };
@@ -73,14 +83,11 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
           return await writeFileOnce(store, file, contentTypeOf(file.key));
         } catch (e) {
           if (!(e instanceof StorageError && e.transient)) throw e;
-          markFailed(file.topic, file.partition, file.firstOffset);
+          markFailed(file.topic, file.partition, file.firstOffset, e);
           return undefined;
         }
       });
-    const [data, bad] = await Promise.all([
-      Promise.all(planned.dataFiles.map(write)),
-      Promise.all(planned.quarantineFiles.map(write)),
-    ]);
+    const data = await Promise.all(planned.dataFiles.map(write));
     const landed = (w: WrittenFile | undefined): w is WrittenFile =>
       w !== undefined &&
       w.file.firstOffset < (failedAt.get(`${w.file.topic}-${w.file.partition}`) ?? Infinity);
@@ -91,19 +98,54 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
       );
       try {
         await deps.writeBack.send(writeBackMessages(pipeline, rows));
-      } catch {
+      } catch (e) {
         // The producer may have delivered part of the rows; retrying the whole batch repeats
         // them (at least once on the topic) but never drops one.
-        for (const r of ranges) markFailed(r.topic, r.partition, r.first);
+        for (const r of ranges) markFailed(r.topic, r.partition, r.first, e);
       }
     }
+    // Quarantine last, and only below where each partition resumes: the retry then starts with
+    // exactly the bad records not written yet, however it is cut.
+    const quarantine = (q: PlannedQuarantine) =>
+      limit(async (): Promise<WrittenFile[]> => {
+        const lines = q.lines.filter(
+          (l) => l.offset < (failedAt.get(`${q.topic}-${q.partition}`) ?? Infinity),
+        );
+        if (lines.length === 0) return [];
+        const file = {
+          ...q,
+          firstOffset: lines[0]!.offset,
+          lastOffset: lines.at(-1)!.offset,
+          rows: lines.length,
+          body: quarantineBody(lines),
+        };
+        try {
+          const keys = await writeQuarantineOnce(store, lines, (first) =>
+            quarantineKey(pipeline.quarantine.prefix, table, q.topic, q.partition, first),
+          );
+          return keys.map((key) => ({ file, key }));
+        } catch (e) {
+          if (!(e instanceof StorageError && e.transient)) throw e;
+          markFailed(q.topic, q.partition, file.firstOffset, e);
+          return [];
+        }
+      });
+    const bad = (await Promise.all(planned.quarantineFiles.map(quarantine))).flat();
 
     const committedRanges = ranges.flatMap((r) => {
       const stop = failedAt.get(`${r.topic}-${r.partition}`);
       if (stop === undefined) return [r];
       return stop > r.first ? [{ ...r, last: stop - 1 }] : [];
     });
-    const summary = summarize(pipeline, committedRanges, planned, data.filter(landed), bad.filter(landed));
+    const counts = committedCounts(batches, planned, failedAt);
+    const summary = summarize(
+      pipeline,
+      committedRanges,
+      counts,
+      data.filter(landed),
+      bad.filter(landed),
+      planned.rows,
+    );
     if (committedRanges.length > 0) {
       try {
         const body = new TextEncoder().encode(JSON.stringify(summary, null, 1));
@@ -113,44 +155,28 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
         });
       } catch (e) {
         if (!(e instanceof StorageError && e.transient)) throw e;
-        for (const r of ranges) markFailed(r.topic, r.partition, r.first);
+        for (const r of ranges) markFailed(r.topic, r.partition, r.first, e);
       }
     }
     const response = {
       batchItemFailures: [...failedAt].map(([tp, offset]) => ({ itemIdentifier: { partition: tp, offset } })),
     };
-    return { summary, response, replay: false };
+    return { summary, response, replay: false, ...(failure === undefined ? {} : { failure }) };
   };
 }
-
-const emptyPlan: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined" | "rows"> = {
-  recordsIn: 0,
-  filtered: 0,
-  quarantined: 0,
-  rows: [],
-};
 
 function ok(): KafkaBatchResponse {
   return { batchItemFailures: [] };
 }
 
-function summarize(
-  pipeline: Pipeline,
-  batch: readonly OffsetRange[],
-  planned: Pick<BatchPlan, "recordsIn" | "filtered" | "quarantined" | "rows">,
-  data: readonly WrittenFile[],
-  bad: readonly WrittenFile[],
-): IngestSummary {
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+function retryAll(ranges: readonly OffsetRange[]): KafkaBatchResponse {
   return {
-    pipeline: pipeline.name,
-    table: pipeline.sink.table,
-    batch,
-    recordsIn: planned.recordsIn,
-    rowsWritten: data.reduce((n, w) => n + w.file.rows, 0),
-    filtered: planned.filtered,
-    quarantined: planned.quarantined,
-    files: data.map((w) => ({ key: w.key, partition: w.file.partitionPath ?? "", rows: w.file.rows })),
-    quarantineFiles: bad.map((w) => w.key),
-    maxEventTimes: maxEventTimes(pipeline, planned.rows, batch),
+    batchItemFailures: ranges.map((r) => ({
+      itemIdentifier: { partition: `${r.topic}-${r.partition}`, offset: r.first },
+    })),
   };
 }

@@ -1,4 +1,4 @@
-import type { PlannedFile } from "../core/batch.ts";
+import { type PlannedFile, type QuarantineEntry, quarantineBody } from "../core/batch.ts";
 import { conflictFileKey } from "../core/keys.ts";
 import { type ObjectStore, StorageError } from "../storage/object-store.ts";
 
@@ -34,4 +34,53 @@ export function contentTypeOf(key: string): string {
   if (key.endsWith(".jsonl.gz")) return "application/gzip";
   if (key.endsWith(".jsonl")) return "application/x-ndjson";
   return "application/json";
+}
+
+/**
+ * Writes quarantine lines so that each record's line lands once, however a retried batch is
+ * cut. A file is named by its first line's offset; when that key exists (an earlier attempt of
+ * a batch starting there), the lines it holds are skipped and the rest go on under the next
+ * remaining offset. A put whose reply was lost is checked by reading the key back. Returns the
+ * keys holding this batch's lines.
+ */
+export async function writeQuarantineOnce(
+  store: ObjectStore,
+  lines: readonly QuarantineEntry[],
+  keyOf: (firstOffset: number) => string,
+): Promise<string[]> {
+  const keys: string[] = [];
+  let remaining = lines;
+  while (remaining.length > 0) {
+    const key = keyOf(remaining[0]!.offset);
+    const body = quarantineBody(remaining);
+    let written: boolean;
+    try {
+      ({ written } = await store.put(key, body, { ifAbsent: true, contentType: contentTypeOf(key) }));
+    } catch (e) {
+      if (!(e instanceof StorageError && e.transient)) throw e;
+      const landed = await store.get(key).catch(() => undefined);
+      if (!landed || Buffer.compare(landed, body) !== 0) throw e;
+      written = true;
+    }
+    keys.push(key);
+    if (written) break;
+    const existing = await store.get(key);
+    const held = offsetsOf(existing);
+    // The file at a key always holds the line its name gives, so each round shortens the list.
+    if (!held.has(remaining[0]!.offset)) {
+      throw new StorageError(key, "holds no line for the offset its name gives", false);
+    }
+    remaining = remaining.filter((l) => !held.has(l.offset));
+  }
+  return keys;
+}
+
+function offsetsOf(body: Uint8Array | undefined): Set<number> {
+  const out = new Set<number>();
+  if (!body) return out;
+  for (const line of new TextDecoder().decode(body).split("\n")) {
+    if (line.trim() === "") continue;
+    out.add((JSON.parse(line) as { offset: number }).offset);
+  }
+  return out;
 }

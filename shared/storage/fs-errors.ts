@@ -26,3 +26,8 @@ export function fsError(key: string, operation: string, error: unknown): Storage
     cause: error,
   });
 }
+
+/** The errno code of a file system error, if it has one. */
+export function errno(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}

@@ -1,15 +1,12 @@
-import { randomUUID } from "node:crypto";
 import type { Dirent } from "node:fs";
-import { link, lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { link, lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { fsError } from "./fs-errors.ts";
+import { errno, fsError } from "./fs-errors.ts";
+import { sweepTemps, TEMP_DIR, TEMP_SUFFIX, writeTemp } from "./fs-temp.ts";
 import { compareKeys } from "./key-order.ts";
 import type { ObjectInfo, ObjectStore, PutOptions, PutResult } from "./object-store.ts";
 import { assertSafeKey, StorageError } from "./object-store.ts";
-
-/** Suffix of in-flight temp files; `list` skips them and keys may not end with it. */
-const TEMP_SUFFIX = ".lakestream-tmp";
 
 export interface FsObjectStoreOptions {
   /**
@@ -21,7 +18,7 @@ export interface FsObjectStoreOptions {
 
 /**
  * The embedded store: a lake on the local disk with the same semantics as the S3 store.
- * Every write goes to a temp file in the target's folder and is then published atomically,
+ * Every write goes to a temp file (see fs-temp.ts) and is then published atomically,
  * so readers never see half a file; `ifAbsent` publishes with link(2), which fails when the
  * key exists, so of two racing writers exactly one wins, as with S3's `If-None-Match: *`.
  */
@@ -29,6 +26,7 @@ export class FsObjectStore implements ObjectStore {
   readonly url: string;
   readonly root: string;
   readonly #durable: boolean;
+  #swept: Promise<void> | undefined;
 
   constructor(root = "./lake", options: FsObjectStoreOptions = {}) {
     this.root = resolve(root);
@@ -38,28 +36,44 @@ export class FsObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<PutResult> {
     const target = this.#path(key);
-    const temp = await this.#writeTemp(key, target, body);
+    this.#swept ??= sweepTemps(this.root);
+    await this.#swept;
+    const temp = await writeTemp(this.root, key, body, this.#durable);
     try {
-      if (!options.ifAbsent) {
-        await rename(temp, target);
-        return { written: true };
-      }
-      try {
-        await link(temp, target);
-        return { written: true };
-      } catch (error) {
-        if (errno(error) !== "EEXIST") throw error;
-        // A folder of that name (from longer keys) is not an object: refusing beats claiming it.
-        if ((await lstat(target)).isDirectory()) {
-          throw new StorageError(key, "a folder has this name, so it cannot be an object", false);
-        }
-        return { written: false };
-      }
+      return { written: await this.#publish(key, temp, target, options.ifAbsent === true) };
     } catch (error) {
       throw fsError(key, "put", error);
     } finally {
       // After rename the temp name is gone already; after link it is a second name to drop.
       await unlink(temp).catch(() => undefined);
+      // Only an empty temp folder goes: a lake at rest holds nothing but its objects.
+      await rmdir(dirname(temp)).catch(() => undefined);
+    }
+  }
+
+  /** Gives the temp file the key's name: rename (replace) or link (only if absent). */
+  async #publish(key: string, temp: string, target: string, ifAbsent: boolean): Promise<boolean> {
+    // A concurrent delete may prune the freshly made folder before the file lands in it: retry.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await mkdir(dirname(target), { recursive: true });
+        if (ifAbsent) await link(temp, target);
+        else await rename(temp, target);
+        return true;
+      } catch (error) {
+        if (errno(error) === "ENOENT" && attempt < 5) continue;
+        if (errno(error) === "ENOTDIR" || (errno(error) === "EEXIST" && !ifAbsent)) {
+          throw new StorageError(key, "an object is in the way of this key's folder", false, {
+            cause: error,
+          });
+        }
+        if (errno(error) !== "EEXIST") throw error;
+        // A folder of that name (from longer keys) is not an object: refusing beats claiming it.
+        if ((await lstat(target)).isDirectory()) {
+          throw new StorageError(key, "a folder has this name, so it cannot be an object", false);
+        }
+        return false;
+      }
     }
   }
 
@@ -89,6 +103,7 @@ export class FsObjectStore implements ObjectStore {
     const found: ObjectInfo[] = [];
     for (const entry of entries) {
       if (!entry.isFile() || entry.name.endsWith(TEMP_SUFFIX)) continue;
+      if (entry.parentPath === join(this.root, TEMP_DIR)) continue;
       const path = join(entry.parentPath, entry.name);
       const key = relative(this.root, path).split(sep).join("/");
       if (!key.startsWith(prefix)) continue;
@@ -117,39 +132,18 @@ export class FsObjectStore implements ObjectStore {
   /** Maps a key to a path under the root, refusing anything that could not be a plain file there. */
   #path(key: string): string {
     assertSafeKey(key);
-    if (key.endsWith("/") || key.includes("//") || key.includes("\0") || key.endsWith(TEMP_SUFFIX)) {
+    if (
+      key.endsWith("/") ||
+      key.includes("//") ||
+      key.includes("\0") ||
+      key.endsWith(TEMP_SUFFIX) ||
+      key.split("/", 1)[0] === TEMP_DIR
+    ) {
       throw new StorageError(key, "unsafe object key for a file system store", false);
     }
     const path = join(this.root, key);
     if (!path.startsWith(this.root + sep)) throw new StorageError(key, "unsafe object key", false);
     return path;
-  }
-
-  async #writeTemp(key: string, target: string, body: Uint8Array): Promise<string> {
-    const temp = join(dirname(target), `.${basename(target)}.${randomUUID()}${TEMP_SUFFIX}`);
-    // A concurrent delete may prune the freshly made folder before the file lands in it: retry.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await mkdir(dirname(target), { recursive: true });
-        const handle = await open(temp, "wx");
-        try {
-          await handle.writeFile(body);
-          if (this.#durable) await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        return temp;
-      } catch (error) {
-        await unlink(temp).catch(() => undefined);
-        if (errno(error) === "ENOENT" && attempt < 5) continue;
-        if (errno(error) === "ENOTDIR" || errno(error) === "EEXIST") {
-          throw new StorageError(key, "an object is in the way of this key's folder", false, {
-            cause: error,
-          });
-        }
-        throw fsError(key, "put", error);
-      }
-    }
   }
 
   async #pruneEmptyParents(dir: string): Promise<void> {
@@ -163,10 +157,6 @@ export class FsObjectStore implements ObjectStore {
       dir = dirname(dir);
     }
   }
-}
-
-function errno(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
 }
 
 /** A missing file, or a path through a file or onto a folder: in S3 terms, no such key. */

@@ -21,6 +21,28 @@ export interface S3StoreLocation {
 export type StoreLocation = FsStoreLocation | S3StoreLocation;
 
 /**
+ * An S3 endpoint must be a plain http(s) URL. The value is never echoed: a user who pasted
+ * `http://key:secret@host` must not find the secret in logs or terminal scrollback.
+ */
+export function checkS3Endpoint(endpoint: string, field = "s3Endpoint"): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") {
+    throw new ConfigError(field, "expected an http(s) URL such as http://127.0.0.1:9000");
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigError(
+      field,
+      "must not hold credentials; give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or an AWS profile)",
+    );
+  }
+}
+
+/**
  * Opens the store the CLI flags or the handler's environment point at, so neither needs to
  * know which implementation it gets. A bad location fails here, at start, with the setting
  * named (ConfigError), not on the first write.
@@ -30,9 +52,7 @@ export function openStore(location: StoreLocation = {}): ObjectStore {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(location.bucket)) {
     throw new ConfigError("bucket", `not a valid S3 bucket name: ${JSON.stringify(location.bucket)}`);
   }
-  if (location.endpoint !== undefined && !/^https?:\/\/[^/]+/.test(location.endpoint)) {
-    throw new ConfigError("s3Endpoint", `expected an http(s) URL, got ${JSON.stringify(location.endpoint)}`);
-  }
+  if (location.endpoint !== undefined) checkS3Endpoint(location.endpoint);
   const client = createS3Client({
     ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
     ...(location.region === undefined ? {} : { region: location.region }),

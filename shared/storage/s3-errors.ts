@@ -62,6 +62,16 @@ export function isTransientS3Error(error: unknown, depth = 0): boolean {
   );
 }
 
+function networkCode(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== "object" || error === null || depth > 5) return undefined;
+  const e = error as SdkErrorShape;
+  if (e.code !== undefined && NETWORK_CODES.has(e.code)) return e.code;
+  const nested = (error as { errors?: unknown[] }).errors?.[0];
+  return (
+    networkCode(e.cause, depth + 1) ?? (nested === undefined ? undefined : networkCode(nested, depth + 1))
+  );
+}
+
 /** HTTP status of an SDK service error, if it has one. */
 export function httpStatus(error: unknown): number | undefined {
   return (error as SdkErrorShape | undefined)?.$metadata?.httpStatusCode;
@@ -71,7 +81,9 @@ export function httpStatus(error: unknown): number | undefined {
 export function s3Error(key: string, operation: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   const e = error as SdkErrorShape | undefined;
-  const what = e?.name ?? "unknown error";
+  // Socket errors reach us as a bare "Error" whose code says what happened (ECONNREFUSED, …).
+  const code = networkCode(error);
+  const what = e?.name === undefined || e.name === "Error" ? (code ?? e?.name ?? "unknown error") : e.name;
   const status = e?.$metadata?.httpStatusCode;
   return new StorageError(
     key,

@@ -66,6 +66,31 @@ describe("transient storage failures (faked S3 throttling, which no local server
     expect(offsets.size).toBe(800);
   });
 
+  it("answer a transient failure of the first read (the commit-record lookup) with a partial batch response, not an error (issue 11, item 3)", async () => {
+    const disk = new FsObjectStore(await tempDir("transient-get"));
+    const records = [
+      ...sampleRawRecords(10, 50, { partition: 0 }),
+      ...sampleRawRecords(20, 50, { partition: 1 }),
+    ];
+    const slowGets: ObjectStore = {
+      url: disk.url,
+      get: (k) => Promise.reject(new StorageError(k, "get failed (SlowDown, HTTP 503)", true)),
+      list: (p) => disk.list(p),
+      delete: (k) => disk.delete(k),
+      put: (k, b, o) => disk.put(k, b, o),
+    };
+    const first = await createIngest({ pipeline: clickstream, store: slowGets })(sampleEvent(records));
+    expect(first.response.batchItemFailures).toEqual([
+      { itemIdentifier: { partition: "clickstream-0", offset: 10 } },
+      { itemIdentifier: { partition: "clickstream-1", offset: 20 } },
+    ]);
+    expect(first.summary.batch).toEqual([]);
+    expect(await disk.list("")).toEqual([]);
+    const retry = await createIngest({ pipeline: clickstream, store: disk })(sampleEvent(records));
+    expect(retry.response.batchItemFailures).toEqual([]);
+    expect(retry.summary.recordsIn).toBe(100);
+  });
+
   it("run through the middy handler, bad records never fail the batch and the response is empty", async () => {
     const handler = createIngestHandler({
       pipeline: clickstream,

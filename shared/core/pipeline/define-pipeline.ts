@@ -2,6 +2,7 @@ import { ConfigError } from "../errors.ts";
 import type { Column, TableSchema } from "../schema.ts";
 import { aggregationsSchema, checkAggregations } from "../stages/aggregations-schema.ts";
 import { checkDedupe, dedupeSchema } from "../stages/dedupe-schema.ts";
+import { RESERVED_LAKE_FOLDERS } from "../table-layout.ts";
 import * as z from "../zod.ts";
 import { columnName, identifier, topicName } from "./name-schemas.ts";
 import type { Pipeline, PipelineInput, ValueFormat } from "./types.ts";
@@ -11,15 +12,22 @@ const format = z.enum(["json", "string", "bytes"]);
 const column: z.ZodMiniType<Column> = z.lazy(() =>
   z.discriminatedUnion("type", [
     z.strictObject({
-      type: z.enum(["string", "int32", "int64", "double", "boolean", "timestamp", "date"]),
+      type: z.enum(["string", "int32", "int64", "double", "boolean", "date"]),
       nullable: z.optional(z.boolean()),
     }),
     z.strictObject({
-      type: z.literal("decimal"),
-      precision: z.int().check(z.minimum(1), z.maximum(38)),
-      scale: z.int().check(z.minimum(0), z.maximum(38)),
+      type: z.literal("timestamp"),
+      unit: z.optional(z.enum(["ms", "s"])),
       nullable: z.optional(z.boolean()),
     }),
+    z
+      .strictObject({
+        type: z.literal("decimal"),
+        precision: z.int().check(z.minimum(1), z.maximum(38)),
+        scale: z.int().check(z.minimum(0), z.maximum(38)),
+        nullable: z.optional(z.boolean()),
+      })
+      .check(z.refine((c) => c.scale <= c.precision, "scale must not exceed precision")),
     z.strictObject({ type: z.literal("list"), items: column, nullable: z.optional(z.boolean()) }),
     z.strictObject({
       type: z.literal("struct"),
@@ -53,7 +61,13 @@ const definition = z.strictObject({
     columns: z._default(z.array(columnName), []),
   }),
   sink: z.strictObject({
-    table: identifier,
+    // Readers skip folders starting with "_" (Spark, Hive); the reserved ones hold lakestream's own files.
+    table: identifier.check(
+      z.refine(
+        (t) => !t.startsWith("_") && !RESERVED_LAKE_FOLDERS.includes(t),
+        `must not start with "_" or be one of the lake's own folders (${RESERVED_LAKE_FOLDERS.join(", ")})`,
+      ),
+    ),
     format: z.enum(["parquet", "jsonl-gzip"]),
     compression: z._default(z.enum(["zstd", "snappy"]), "zstd"),
     targetFileSizeMiB: z._default(z.number().check(z.positive(), z.maximum(5 * 1024)), 128),
@@ -80,7 +94,18 @@ const definition = z.strictObject({
   ),
   dedupe: z.optional(dedupeSchema),
   quarantine: z._default(
-    z.strictObject({ prefix: z.string().check(z.regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/)) }),
+    z.strictObject({
+      // Segments may not start with a dot: no "." or "..", nothing hidden, no temp-file folder.
+      prefix: z
+        .string()
+        .check(
+          z.regex(
+            /^[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/,
+            'use folder names of letters, digits, "_", "-" and "." (not first), separated by "/"',
+          ),
+          z.maxLength(200, "use at most 200 characters"),
+        ),
+    }),
     { prefix: "_quarantine" },
   ),
 });
@@ -108,6 +133,7 @@ export function definePipeline<
       'Iceberg tables hold Parquet files: use format "parquet", or tableFormat "hive" for JSON Lines',
     );
   }
+  checkQuarantinePrefix(pipeline, where);
   checkAggregations(pipeline, where);
   checkDedupe(pipeline, where);
   const wbKey = pipeline.writeBack?.key;
@@ -115,6 +141,17 @@ export function definePipeline<
     throw new ConfigError(`${where}.writeBack.key`, `"${wbKey}" is not a column of the schema`);
   }
   return Object.freeze(pipeline);
+}
+
+/** The quarantine folder may not be, or be inside, the raw table or a folder lakestream owns. */
+function checkQuarantinePrefix(p: Pipeline, where: string): void {
+  const top = p.quarantine.prefix.split("/")[0]!;
+  if (top === p.sink.table || RESERVED_LAKE_FOLDERS.includes(top)) {
+    throw new ConfigError(
+      `${where}.quarantine.prefix`,
+      `"${p.quarantine.prefix}" is inside ${top === p.sink.table ? "the raw table's folder" : `lakestream's own folder "${top}"`}`,
+    );
+  }
 }
 
 function checkPartitioning(p: Pipeline, where: string): void {

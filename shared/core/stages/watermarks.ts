@@ -35,7 +35,7 @@ export interface RangeEventTime extends OffsetRange {
 }
 
 /** What ingest needs of a written row: its values and the Kafka record it came from. */
-interface IngestedRow {
+export interface IngestedRow {
   readonly values: Readonly<Record<string, unknown>>;
   readonly record: {
     readonly offset: number;

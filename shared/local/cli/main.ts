@@ -1,11 +1,14 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { reportError } from "./errors.ts";
+import { type OptionSpecs, renderHelp } from "./options.ts";
 
 /**
  * The `lakestream` command. Each subcommand lives in `commands/<name>.ts` and exports
- * `run(argv): Promise<number>` plus a one-line `summary`; they load on demand so
- * `lakestream invoke` does not pay for the Kafka client or the state machine runner.
+ * `run(argv): Promise<number>`, a one-line `summary`, a `usage` line and its `options` table
+ * (parsing and `--help` both read it); they load on demand so `lakestream invoke` does not pay
+ * for the Kafka client or the state machine runner. No command module loads a pipeline when
+ * imported, so a broken definition breaks only the commands that run it, never `--help`.
  */
 const COMMANDS = ["start", "invoke", "events", "produce", "run", "schema", "services"] as const;
 
@@ -21,9 +24,10 @@ async function main(argv: string[]): Promise<number> {
     run: (argv: string[]) => Promise<number>;
     summary?: string;
     usage?: string;
+    options?: OptionSpecs;
   };
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(`${command.summary ?? name}\n${command.usage ?? ""}\n`);
+    process.stdout.write(renderHelp(name, command));
     return 0;
   }
   return command.run(rest);

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { LakestreamError } from "../../core/errors.ts";
 import type { RawRecord } from "../../core/kafka-decode.ts";
 import { encodeKafkaEvent } from "../../core/kafka-encode.ts";
 import type { IngestHandler } from "../../runtime/ingest-handler.ts";
@@ -91,9 +93,19 @@ export function createIngestTally(): IngestTally {
   };
 }
 
+/** A batch kept failing transiently: the store or the network did not recover. */
+export class IngestRetriesExhaustedError extends LakestreamError {
+  override readonly name = "IngestRetriesExhaustedError";
+}
+
+/** Invocations of one batch before giving up, as an event source mapping's retry limit. */
+const MAX_ATTEMPTS = 20;
+
 /**
  * Feeds batches to the ingest handler as Lambda-shaped events (one invocation per batch, the
- * way the event source mapping calls it), with a progress bar.
+ * way the event source mapping calls it), with a progress bar. A partial batch response is
+ * answered as the event source mapping does: the failed partitions are sent again from the
+ * offsets it names (after a short backoff), until the batch is done.
  */
 export async function feedBatches(
   handler: IngestHandler,
@@ -106,13 +118,26 @@ export async function feedBatches(
   progress.start("ingest", records);
   let done = 0;
   for (const batch of batches) {
-    const event = encodeKafkaEvent(batch, {
-      eventSource: "SelfManagedKafka",
-      bootstrapServers: "127.0.0.1:9092",
-    });
-    const t0 = performance.now();
-    const response = await handler(event, lambdaLikeContext("lakestream-ingest"));
-    tally.add(handler, response.batchItemFailures.length, performance.now() - t0);
+    let pending: readonly RawRecord[] = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const event = encodeKafkaEvent(pending, {
+        eventSource: "SelfManagedKafka",
+        bootstrapServers: "127.0.0.1:9092",
+      });
+      const t0 = performance.now();
+      const response = await handler(event, lambdaLikeContext("lakestream-ingest"));
+      const failures = response.batchItemFailures;
+      tally.add(handler, failures.length, performance.now() - t0);
+      if (failures.length === 0) break;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new IngestRetriesExhaustedError(
+          `a batch still failed after ${attempt} invocations (${handler.lastFailure() ?? "no reason given"})`,
+        );
+      }
+      const resumeAt = new Map(failures.map((f) => [f.itemIdentifier.partition, f.itemIdentifier.offset]));
+      pending = pending.filter((r) => r.offset >= (resumeAt.get(`${r.topic}-${r.partition}`) ?? Infinity));
+      await sleep(Math.min(2_000, 50 * 2 ** attempt));
+    }
     done += batch.length;
     progress.update(done, `${totals.invocations} invocations`);
   }

@@ -41,7 +41,13 @@ export interface LocalRunEvent {
 
 export type LocalRunResult =
   | { readonly status: "SUCCEEDED"; readonly output: unknown }
-  | { readonly status: "FAILED"; readonly error: string; readonly cause: string };
+  | {
+      readonly status: "FAILED";
+      readonly error: string;
+      readonly cause: string;
+      /** The Task state whose failure ended the run (Plan, Compact, …), when one did. */
+      readonly stage?: string;
+    };
 
 /**
  * Executes the deployed state machine definition with aws-local-stepfunctions, every task
@@ -64,13 +70,33 @@ export async function runStateMachineLocally(
       `no local handler for ${missing.map((t) => `${t.state} (${t.resource})`).join(", ")}`,
     );
   }
+  // A failed Map iteration ends the execution while its siblings still run, as Lambda
+  // invocations outlive a failed Step Functions Map; the run is over only once they are done,
+  // so a rerun (or the process exiting) never overlaps them.
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked =
+    (run: TaskHandler): TaskHandler =>
+    (input) => {
+      const p = run(input);
+      inFlight.add(p);
+      p.then(
+        () => inFlight.delete(p),
+        () => inFlight.delete(p),
+      );
+      return p;
+    };
+  const settled = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
   const machine = new StateMachine(options.definition as StateMachineDefinition, {
     // The ARNs are placeholders; asl-validator has checked the definition above.
     validationOptions: { checkArn: false },
   });
   const execution = machine.run(input as JSONValue, {
     overrides: {
-      taskResourceLocalHandlers: Object.fromEntries(tasks.map((t) => [t.state, t.run as TaskHandler])),
+      taskResourceLocalHandlers: Object.fromEntries(
+        tasks.map((t) => [t.state, tracked(t.run as TaskHandler)]),
+      ),
       // Retry as the definition says, without its backoff sleeps: locally, waiting heals nothing.
       retryIntervalOverrides: Object.fromEntries(tasks.map((t) => [t.state, 0])),
     },
@@ -81,25 +107,36 @@ export async function runStateMachineLocally(
       },
     },
   });
-  const events = forwardEvents(execution.eventLogs, options.onEvent);
+  // The stage that ended the run: the first failure a Catch took, naming the Task that failed
+  // (for a Map, the last Task inside it that failed), not the failure-recording task after it.
+  const taskStates = new Set(tasks.map((t) => t.state));
+  let lastFailedTask: string | undefined;
+  let stage: string | undefined;
+  const events = forwardEvents(execution.eventLogs, (e) => {
+    if (e.type === "StateFailed" && e.state !== undefined && taskStates.has(e.state))
+      lastFailedTask = e.state;
+    if (e.type === "StateCaught" && stage === undefined) stage = lastFailedTask ?? e.state;
+    options.onEvent?.(e);
+  });
   try {
     const output = await execution.result;
     await events;
+    await settled();
     return { status: "SUCCEEDED", output };
   } catch (e) {
     await events;
+    await settled();
     if (!(e instanceof ExecutionError)) throw e;
     const { error, cause } = failureOf(e);
-    return { status: "FAILED", error, cause };
+    return { status: "FAILED", error, cause, ...(stage === undefined ? {} : { stage }) };
   }
 }
 
 async function forwardEvents(
   logs: AsyncGenerator<EventLog>,
-  onEvent: ((event: LocalRunEvent) => void) | undefined,
+  onEvent: (event: LocalRunEvent) => void,
 ): Promise<void> {
   for await (const log of logs) {
-    if (!onEvent) continue;
     const e = log as EventLog & {
       state?: { name: string; output?: unknown };
       index?: number;

@@ -3,12 +3,25 @@ import type { RawRecord } from "../../../core/kafka-decode.ts";
 import { encodeKafkaEvent } from "../../../core/kafka-encode.ts";
 import { sampleKafkaRecord, sampleRecord } from "../../sample-records.ts";
 import { UsageError } from "../errors.ts";
-import { intOption, parseOptions } from "../options.ts";
+import { intOption, type OptionSpecs, parseOptions } from "../options.ts";
 
 export const summary = "write a sample Lambda Kafka event file (no Kafka needed)";
 
-export const usage =
-  "usage: lakestream events [--count N] [--bad K] [--partitions P] [--topic T] [--source msk|self-managed] [--out FILE]";
+export const usage = "usage: lakestream events [options]";
+
+export const options = {
+  count: { type: "string", value: "N", help: "records in the event", fallback: "100" },
+  bad: { type: "string", value: "K", help: "how many of them are broken, spread evenly", fallback: "0" },
+  partitions: {
+    type: "string",
+    value: "P",
+    help: "Kafka partitions the records are spread over",
+    fallback: "1",
+  },
+  topic: { type: "string", value: "T", help: "topic of the records", fallback: "clickstream" },
+  source: { type: "string", value: "KIND", help: "event shape: msk or self-managed", fallback: "msk" },
+  out: { type: "string", value: "FILE", help: "where the event is written", fallback: "sample-event.json" },
+} as const satisfies OptionSpecs;
 
 /** Lambda's limit on an invocation payload for Kafka event sources. */
 const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -19,14 +32,7 @@ const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
  * user can try `lakestream invoke` before any Kafka exists.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions(argv, {
-    count: { type: "string" },
-    bad: { type: "string" },
-    partitions: { type: "string" },
-    topic: { type: "string" },
-    source: { type: "string" },
-    out: { type: "string" },
-  });
+  const { values } = parseOptions(argv, options);
   const count = intOption("count", values.count, 100);
   const bad = intOption("bad", values.bad, 0, 0);
   const partitions = intOption("partitions", values.partitions, 1);

@@ -1,20 +1,45 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Kafka, logLevel, type Message } from "kafkajs";
-import { ConfigError } from "../../../core/errors.ts";
-import { defaultPipeline, pipelineByName } from "../../../pipelines/index.ts";
 import {
   connectionFromEnv,
   hideKafkajsTimerWarning,
   kafkaClientConfig,
 } from "../../../runtime/kafka-connection.ts";
 import { sampleRecord } from "../../sample-records.ts";
-import { UsageError } from "../errors.ts";
-import { intOption, parseOptions } from "../options.ts";
+import { asUsage, UsageError } from "../errors.ts";
+import {
+  BROKERS_OPTION,
+  intOption,
+  type OptionSpecs,
+  PIPELINE_OPTION,
+  parseOptions,
+  pipelineOption,
+} from "../options.ts";
 
 export const summary = "write sample records (the example pipeline's shape) into a Kafka topic";
 
-export const usage =
-  "usage: lakestream produce --count N [--brokers host:port,...] [--topic T] [--bad-every K] [--rate R] [--partitions P] [--start I]";
+export const usage = "usage: lakestream produce --count N [options]";
+
+export const options = {
+  count: { type: "string", value: "N", help: "records to write (required)" },
+  ...BROKERS_OPTION,
+  topic: { type: "string", value: "T", help: "topic to write to", fallback: "the pipeline's first topic" },
+  ...PIPELINE_OPTION,
+  "bad-every": { type: "string", value: "K", help: "every K-th record is broken", fallback: "none broken" },
+  rate: { type: "string", value: "R", help: "records per second", fallback: "as fast as possible" },
+  partitions: {
+    type: "string",
+    value: "P",
+    help: "partitions of the topic when it is created",
+    fallback: "3",
+  },
+  start: {
+    type: "string",
+    value: "I",
+    help: "number of the first record, so runs produce distinct records",
+    fallback: "0",
+  },
+} as const satisfies OptionSpecs;
 
 /**
  * `lakestream produce`: deterministic sample clickstream records (record i is always the
@@ -24,29 +49,16 @@ export const usage =
  * Prints one JSON summary line on stdout.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions(argv, {
-    brokers: { type: "string" },
-    topic: { type: "string" },
-    count: { type: "string" },
-    "bad-every": { type: "string" },
-    rate: { type: "string" },
-    partitions: { type: "string" },
-    start: { type: "string" },
-  });
+  const { values } = parseOptions(argv, options);
   if (values.count === undefined) throw new UsageError(`--count is required\n${usage}`);
   const count = intOption("count", values.count, 0, 1);
   const badEvery = intOption("bad-every", values["bad-every"], 0, 1);
   const rate = intOption("rate", values.rate, 0, 1);
   const partitions = intOption("partitions", values.partitions, 3, 1);
   const start = intOption("start", values.start, 0, 0);
-  const topic = values.topic ?? pipelineByName(defaultPipeline).source.topics[0]!;
+  const topic = values.topic ?? (await pipelineOption(values.pipeline)).source.topics[0]!;
   hideKafkajsTimerWarning();
-  let connection: ReturnType<typeof connectionFromEnv>;
-  try {
-    connection = connectionFromEnv(process.env, values.brokers);
-  } catch (e) {
-    throw e instanceof ConfigError ? new UsageError(e.message) : e;
-  }
+  const connection = await asUsage(() => connectionFromEnv(process.env, values.brokers));
   const kafka = new Kafka({
     ...kafkaClientConfig({ ...connection, clientId: "lakestream-produce" }),
     logLevel: logLevel.NOTHING,

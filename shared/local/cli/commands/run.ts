@@ -1,8 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ConfigError } from "../../../core/errors.ts";
 import { definePipeline } from "../../../core/pipeline/define-pipeline.ts";
 import type { Pipeline } from "../../../core/pipeline/types.ts";
-import { defaultPipeline, pipelineByName } from "../../../pipelines/index.ts";
 import { createIngestHandler } from "../../../runtime/ingest-handler.ts";
 import { connectionFromEnv, hideKafkajsTimerWarning } from "../../../runtime/kafka-connection.ts";
 import { ingestWriteBack } from "../../../runtime/kafka-write-back.ts";
@@ -10,49 +8,87 @@ import { openStore } from "../../../storage/open-store.ts";
 import type { EventSourceOptions } from "../../event-source/config.ts";
 import { KafkaEventSource } from "../../event-source/event-source.ts";
 import { looksIdle, progressLine } from "../../event-source/progress.ts";
-import { UsageError } from "../errors.ts";
-import { intOption, LAKE_OPTIONS, lakeLocation, parseOptions, quietLambdaLogs } from "../options.ts";
+import { asUsage, UsageError } from "../errors.ts";
+import {
+  BROKERS_OPTION,
+  intOption,
+  LAKE_OPTIONS,
+  lakeLocation,
+  type OptionSpecs,
+  PIPELINE_OPTION,
+  parseOptions,
+  pipelineOption,
+  quietLambdaLogs,
+  VERBOSE_OPTION,
+} from "../options.ts";
 
 export const summary = "run a pipeline against Kafka with Lambda's event source semantics";
 
+export const usage = "usage: lakestream run [options]";
+
+export const options = {
+  ...BROKERS_OPTION,
+  ...PIPELINE_OPTION,
+  topic: {
+    type: "string",
+    multiple: true,
+    value: "T",
+    help: "topic to consume",
+    fallback: "the pipeline's topics",
+  },
+  ...LAKE_OPTIONS,
+  "until-idle": {
+    type: "string",
+    value: "S",
+    help: "stop once no record came for S seconds and the group's lag is 0",
+    fallback: "run until SIGINT/SIGTERM",
+  },
+  group: { type: "string", value: "G", help: "consumer group", fallback: "lakestream-<pipeline>" },
+  "batch-size": { type: "string", value: "N", help: "most records per invocation", fallback: "1000" },
+  "batch-window": {
+    type: "string",
+    value: "S",
+    help: "seconds to gather a batch before invoking",
+    fallback: "0.5",
+  },
+  "starting-position": {
+    type: "string",
+    value: "POS",
+    help: "where a new group starts: TRIM_HORIZON or LATEST",
+    fallback: "TRIM_HORIZON",
+  },
+  "max-retries": {
+    type: "string",
+    value: "N",
+    help: "retries of a failed batch before it goes to the failure destination",
+    fallback: "retry until it succeeds",
+  },
+  "dead-letter-topic": { type: "string", value: "T", help: "failure destination: a Kafka topic" },
+  "on-failure-prefix": { type: "string", value: "P", help: "failure destination: a prefix in the lake" },
+  "write-back": {
+    type: "string",
+    value: "TOPIC",
+    help: "also write every transformed row to this Kafka topic (docs/write-back.md)",
+    fallback: "the definition's writeBack, if any",
+  },
+  "no-progress": { type: "boolean", help: "no progress lines on stderr" },
+  ...VERBOSE_OPTION,
+} as const satisfies OptionSpecs;
+
 /**
- * `lakestream run [--brokers L] [--pipeline P] [--topic T]... [--lake DIR | --bucket B
- * --s3-endpoint URL] [--until-idle S] [--group G] [--batch-size N] [--batch-window S]
- * [--starting-position TRIM_HORIZON|LATEST] [--max-retries N] [--dead-letter-topic T |
- * --on-failure-prefix P] [--write-back TOPIC] [--no-progress] [--verbose]`
- *
- * The deployed ingest handler behind the local event source: same events, same partial batch
+ * `lakestream run [options]`: the deployed ingest handler behind the local event source: same events, same partial batch
  * responses, offsets committed only after the handler succeeded. SIGINT/SIGTERM finish the
  * batch in hand, commit and exit 0; a second signal exits at once.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions(argv, {
-    brokers: { type: "string" },
-    pipeline: { type: "string" },
-    topic: { type: "string", multiple: true },
-    "until-idle": { type: "string" },
-    group: { type: "string" },
-    "batch-size": { type: "string" },
-    "batch-window": { type: "string" },
-    "starting-position": { type: "string" },
-    "max-retries": { type: "string" },
-    "dead-letter-topic": { type: "string" },
-    "on-failure-prefix": { type: "string" },
-    "write-back": { type: "string" },
-    "no-progress": { type: "boolean" },
-    verbose: { type: "boolean" },
-    ...LAKE_OPTIONS,
-  });
+  const { values } = parseOptions(argv, options);
   quietLambdaLogs(values.verbose);
-  const pipeline = asUsage(() =>
-    withWriteBackTopic(
-      pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline"),
-      values["write-back"],
-    ),
+  const pipeline = await asUsage(async () =>
+    withWriteBackTopic(await pipelineOption(values.pipeline), values["write-back"]),
   );
   hideKafkajsTimerWarning();
-  const connection = asUsage(() => connectionFromEnv(process.env, values.brokers));
-  const store = asUsage(() => openStore(lakeLocation(values)));
+  const connection = await asUsage(() => connectionFromEnv(process.env, values.brokers));
+  const store = await asUsage(() => openStore(lakeLocation(values)));
   const idleSeconds = values["until-idle"] === undefined ? undefined : Number(values["until-idle"]);
   if (idleSeconds !== undefined && !(idleSeconds > 0))
     throw new UsageError("--until-idle must be a number of seconds > 0");
@@ -66,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const writeBack = ingestWriteBack(pipeline, connection, values.topic ?? pipeline.source.topics);
   const handler = createIngestHandler({ pipeline, store, ...(writeBack ? { writeBack } : {}) });
-  const options: EventSourceOptions = {
+  const sourceOptions: EventSourceOptions = {
     connection,
     topics: values.topic ?? pipeline.source.topics,
     groupId: values.group ?? `lakestream-${pipeline.name}`,
@@ -91,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
   };
-  const esm = asUsage(() => new KafkaEventSource(options, handler, { log }));
+  const esm = await asUsage(() => new KafkaEventSource(sourceOptions, handler, { log }));
 
   let stopping = false;
   const stop = () => {
@@ -105,8 +141,8 @@ export async function run(argv: string[]): Promise<number> {
   await esm.start();
   log("info", "running", {
     pipeline: pipeline.name,
-    topics: options.topics,
-    group: options.groupId,
+    topics: sourceOptions.topics,
+    group: sourceOptions.groupId,
     lake: store.url,
   });
   const tty = process.stderr.isTTY === true;
@@ -156,14 +192,4 @@ export async function run(argv: string[]): Promise<number> {
 export function withWriteBackTopic(pipeline: Pipeline, topic: string | undefined): Pipeline {
   if (topic === undefined) return pipeline;
   return definePipeline({ ...pipeline, writeBack: { ...pipeline.writeBack, topic } } as never);
-}
-
-/** A setting that came from a flag and is wrong is a usage error (exit 2), named as the library names it. */
-export function asUsage<T>(make: () => T): T {
-  try {
-    return make();
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
 }

@@ -4,47 +4,54 @@ import { avroSchema } from "../../../core/schema-export/avro-schema.ts";
 import { jsonSchema } from "../../../core/schema-export/json-schema.ts";
 import { type SqlFormat, sqlDdl } from "../../../core/schema-export/sql-ddl.ts";
 import { tableShape } from "../../../core/schema-export/table-shape.ts";
-import { defaultPipeline, pipelineByName } from "../../../pipelines/index.ts";
-import { UsageError } from "../errors.ts";
-import { parseOptions } from "../options.ts";
-import { asUsage } from "./run.ts";
+import { asUsage, UsageError } from "../errors.ts";
+import { type OptionSpecs, PIPELINE_OPTION, parseOptions, pipelineOption } from "../options.ts";
 
 export const summary = "print a table's (or write-back topic's) schema: Avro, JSON Schema or SQL DDL";
 
 const FORMATS = ["avro", "json-schema", "flink-sql", "spark-sql", "hive-ddl", "athena"] as const;
 
-export const usage =
-  "usage: lakestream schema [--pipeline P] [--table T] [--write-back] --format avro|json-schema|flink-sql|spark-sql|hive-ddl|athena [--location URI | --lake DIR | --bucket B] [--brokers LIST] [--topic T]";
+export const usage = "usage: lakestream schema --format F [options]";
+
+export const options = {
+  ...PIPELINE_OPTION,
+  table: { type: "string", value: "T", help: "a gold table of the pipeline", fallback: "the events table" },
+  "write-back": { type: "boolean", help: "the messages of the write-back topic instead of a table" },
+  format: { type: "string", value: "F", help: `one of ${FORMATS.join(", ")}` },
+  location: {
+    type: "string",
+    value: "URI",
+    help: "where the DDL formats say the files are",
+    fallback: "the table's folder in --lake or --bucket",
+  },
+  lake: { type: "string", value: "DIR", help: "lake folder the default location is in", fallback: "./lake" },
+  bucket: { type: "string", value: "B", help: "lake bucket the default location is in" },
+  brokers: {
+    type: "string",
+    value: "LIST",
+    help: "brokers in a write-back Flink table",
+    fallback: "LAKESTREAM_KAFKA_BROKERS or 127.0.0.1:9092",
+  },
+  topic: { type: "string", value: "T", help: "the write-back topic", fallback: "the definition's" },
+} as const satisfies OptionSpecs;
 
 /**
- * `lakestream schema [--pipeline P] [--table T] [--write-back] --format F [--location URI |
- * --lake DIR | --bucket B] [--brokers LIST] [--topic T]`
- *
+ * `lakestream schema --format F [options]`:
  * Prints the schema of the events table (default) or a gold table, or with `--write-back` of
  * the messages its write-back topic carries, from the pipeline definition and the code that
  * writes them. DDL formats describe the Hive-layout files at `--location` (default: the table's
  * folder in `--lake` (./lake) or `--bucket`); `--brokers` and `--topic` go into a write-back Flink table.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseOptions(argv, {
-    pipeline: { type: "string" },
-    table: { type: "string" },
-    "write-back": { type: "boolean" },
-    format: { type: "string" },
-    location: { type: "string" },
-    lake: { type: "string" },
-    bucket: { type: "string" },
-    brokers: { type: "string" },
-    topic: { type: "string" },
-  });
+  const { values } = parseOptions(argv, options);
   const format = values.format;
   if (!format || !(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(", ")}${format ? `, got "${format}"` : ""}`);
   }
   if (values.lake !== undefined && values.bucket !== undefined)
     throw new UsageError("give either --lake <dir> or --bucket <name>, not both");
-  const pipeline = asUsage(() => pipelineByName(values.pipeline ?? defaultPipeline, "--pipeline"));
-  let shape = asUsage(() =>
+  const pipeline = await pipelineOption(values.pipeline);
+  let shape = await asUsage(() =>
     tableShape(pipeline, {
       ...(values.table ? { table: values.table } : {}),
       writeBack: values["write-back"] === true,
@@ -61,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       (values.bucket !== undefined
         ? `s3://${values.bucket}/${shape.path}`
         : pathToFileURL(resolve(values.lake ?? "./lake", shape.path)).href);
-    text = asUsage(() =>
+    text = await asUsage(() =>
       sqlDdl(shape, format as SqlFormat, {
         location,
         fileFormat: pipeline.sink.format,

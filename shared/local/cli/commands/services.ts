@@ -2,11 +2,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.ts";
-import { parseOptions } from "../options.ts";
+import { type OptionSpecs, parseOptions } from "../options.ts";
 
 export const summary = "install (first time), start, stop or check the local Kafka broker and S3 server";
 
 export const usage = "usage: lakestream services up|down|status";
+
+export const options = {} as const satisfies OptionSpecs;
 
 const SERVICES = ["s3proxy", "kafka"] as const;
 const ACTIONS = { up: ["install", "start"], down: ["stop"], status: ["status"] } as const;
@@ -17,7 +19,7 @@ const ACTIONS = { up: ["install", "start"], down: ["stop"], status: ["status"] }
  * script installs into the git-ignored .services/ once and stops only the process it started.
  */
 export async function run(argv: string[]): Promise<number> {
-  const { positionals } = parseOptions(argv, {}, true);
+  const { positionals } = parseOptions(argv, options, true);
   const [action, ...extra] = positionals;
   if (!action || !(action in ACTIONS) || extra.length > 0) {
     throw new UsageError(usage);
