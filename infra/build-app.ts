@@ -1,7 +1,10 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, Tags, Validations } from "aws-cdk-lib";
+import { Annotations, App, Tags, Validations } from "aws-cdk-lib";
 import nag from "cdk-nag";
+import { ConfigError } from "../shared/core/errors.ts";
+import { SchemaEvolutionError } from "../shared/core/iceberg/errors.ts";
+import { checkSchemaLock, parseSchemaLock, schemaLockPath } from "../shared/core/iceberg/schema-lock.ts";
 import type { Pipeline } from "../shared/core/pipeline/types.ts";
 import { loadConfig } from "./load-config.ts";
 import { PipelineStack } from "./stacks/pipeline-stack.ts";
@@ -16,6 +19,8 @@ export interface BuildAppOptions {
   readonly outdir?: string;
   /** Where `<stage>/handler.ts` files are looked up; tests point this at fixtures. */
   readonly functionsDir?: string;
+  /** The folder holding `schemas/<pipeline>.json` (lakestream schema-lock); the project root by default. */
+  readonly schemaLockRoot?: string;
 }
 
 export interface LakestreamApp {
@@ -57,12 +62,42 @@ export function buildApp(options: BuildAppOptions): LakestreamApp {
       functionsDir: options.functionsDir,
       description: `lakestream pipeline ${pipeline.name}: ${pipeline.description}`.slice(0, 1024),
     });
+    checkSchemasAgainstLock(pipeline, stacks[pipeline.name]!, options.schemaLockRoot ?? PROJECT_ROOT);
   }
   Tags.of(app).add("lakestream:app", config.stackPrefix);
 
   const nagPack = new nag.AwsSolutionsChecks(app);
   Validations.of(app).addPlugins(nagPack);
   return { app, shared, pipelines: stacks, nagPack };
+}
+
+/**
+ * A pipeline change the Iceberg tables cannot take (a narrowed type, a new required column)
+ * fails the synth with the column named, before a deploy could fail the first run; a compatible
+ * change that the lock does not record yet is a warning to run `lakestream schema-lock`.
+ */
+function checkSchemasAgainstLock(pipeline: Pipeline, stack: PipelineStack, root: string): void {
+  const path = join(root, schemaLockPath(pipeline.name));
+  if (!existsSync(path)) return;
+  try {
+    const checked = checkSchemaLock(pipeline, parseSchemaLock(path, readFileSync(path, "utf8")));
+    const lines = [
+      ...checked.added.map((t) => `${t}: new table`),
+      ...Object.entries(checked.changes).flatMap(([t, c]) => c.map((line) => `${t}: ${line}`)),
+    ];
+    if (lines.length > 0) {
+      Annotations.of(stack).addWarningV2(
+        "lakestream:schema-lock",
+        `${schemaLockPath(pipeline.name)} does not record these schema changes yet (run lakestream schema-lock): ${lines.join("; ")}`,
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof SchemaEvolutionError)) throw e;
+    throw new ConfigError(
+      `pipeline(${pipeline.name}).schema.${e.column}`,
+      `${e.message} (checked against ${schemaLockPath(pipeline.name)})`,
+    );
+  }
 }
 
 /** Stack names allow letters, digits and hyphens; pipeline names may hold underscores. */

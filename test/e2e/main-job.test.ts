@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, readFile, rm } from "node:fs/promises";
+import { copyFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -79,5 +79,34 @@ describe("npm start (the main job)", () => {
     // Set LAKESTREAM_KEEP_SCREENSHOT=<path> to look at the page after the run.
     const keep = process.env.LAKESTREAM_KEEP_SCREENSHOT;
     if (keep) await copyFile(shot, keep);
+  });
+
+  it("refuses at start, naming the column, a pipeline change the published tables cannot take", async () => {
+    // Version 2 narrows amount from decimal to double: Iceberg cannot, without rewriting files.
+    const module = join(dir, "narrowed.ts");
+    const shared = new URL("../../shared/", import.meta.url).href;
+    await writeFile(
+      module,
+      `import { definePipeline } from "${shared}core/pipeline/define-pipeline.ts";
+import { clickstream } from "${shared}pipelines/clickstream.ts";
+export const narrowed = definePipeline({ ...clickstream, schema: { ...clickstream.schema, amount: { type: "double", nullable: true } } });
+`,
+    );
+    const commits = async () =>
+      (await readdir(join(lake, "_lakestream", "commits"), { recursive: true })).length;
+    const before = await commits();
+    const out = await promisify(execFile)(
+      process.execPath,
+      [MAIN, "start", "--lake", lake, "--pipeline", module],
+      {
+        cwd: dir,
+        env: { ...process.env, CI: "1" },
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect(out).toMatchObject({ code: 1 });
+    expect((out as { stderr: string }).stderr).toMatch(
+      /SchemaEvolutionError: table clickstream_events, column amount/,
+    );
+    expect(await commits()).toBe(before);
   });
 });

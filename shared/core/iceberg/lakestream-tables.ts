@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AggregationConfig, Pipeline } from "../pipeline/types.ts";
 import { LINEAGE_SCHEMA, type TableSchema } from "../schema.ts";
+import { compileAggregation } from "../stages/aggregate.ts";
 import type { PartitionSource } from "./partition.ts";
 import type { DataFile } from "./types.ts";
 
@@ -26,6 +27,33 @@ export function eventsTablePartitioning(pipeline: Pipeline): PartitionSource[] {
 export function goldTablePartitioning(pipeline: Pipeline, _agg: AggregationConfig): PartitionSource[] {
   return [
     { column: "window_start", transform: pipeline.partitioning.granularity === "hour" ? "day" : "month" },
+  ];
+}
+
+/** One Iceberg table of a pipeline, as lakestream writes it. */
+export interface PipelineTableShape {
+  readonly kind: "compacted" | "aggregate";
+  readonly name: string;
+  readonly columns: TableSchema;
+  readonly partitioning: readonly PartitionSource[];
+}
+
+/** The events table and every gold table of a pipeline (none for a Hive-layout pipeline). */
+export function pipelineTableShapes(pipeline: Pipeline): PipelineTableShape[] {
+  if (pipeline.sink.tableFormat !== "iceberg") return [];
+  return [
+    {
+      kind: "compacted",
+      name: pipeline.sink.table,
+      columns: eventsTableColumns(pipeline),
+      partitioning: eventsTablePartitioning(pipeline),
+    },
+    ...(pipeline.aggregations?.tables ?? []).map((agg) => ({
+      kind: "aggregate" as const,
+      name: agg.table,
+      columns: compileAggregation(pipeline, agg).schema,
+      partitioning: goldTablePartitioning(pipeline, agg),
+    })),
   ];
 }
 

@@ -10,7 +10,16 @@ import { type OptionSpecs, renderHelp } from "./options.ts";
  * for the Kafka client or the state machine runner. No command module loads a pipeline when
  * imported, so a broken definition breaks only the commands that run it, never `--help`.
  */
-const COMMANDS = ["start", "invoke", "events", "produce", "run", "schema", "services"] as const;
+const COMMANDS = [
+  "start",
+  "invoke",
+  "events",
+  "produce",
+  "run",
+  "schema",
+  "schema-lock",
+  "services",
+] as const;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -39,7 +48,7 @@ async function usage(code: number): Promise<number> {
     const file = fileURLToPath(new URL(`./commands/${name}.ts`, import.meta.url));
     if (!existsSync(file)) continue;
     const { summary } = (await import(file)) as { summary?: string };
-    lines.push(`  ${name.padEnd(9)} ${summary ?? ""}`);
+    lines.push(`  ${name.padEnd(12)} ${summary ?? ""}`);
   }
   (code === 0 ? process.stdout : process.stderr).write(`${lines.join("\n")}\n`);
   return code;

@@ -2,6 +2,7 @@ import type { Pipeline } from "../../core/pipeline/types.ts";
 import { runDocumentKey } from "../../core/stages/stage-io.ts";
 import { GRANULARITY_MS, MINUTE_MS } from "../../core/stages/windows.ts";
 import { createIngestHandler } from "../../runtime/ingest-handler.ts";
+import { checkTablesAccept } from "../../runtime/stages/iceberg-tables.ts";
 import type { RunRecord } from "../../runtime/stages/run-record.ts";
 import { readJson } from "../../runtime/stages/stage-deps.ts";
 import type { WriteBackSink } from "../../runtime/write-back-rows.ts";
@@ -48,6 +49,8 @@ export interface MainJobResult {
 export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
   const t0 = performance.now();
   const { pipeline, store, progress } = o;
+  // An incompatible schema change fails here, naming the column, before anything is ingested.
+  await checkTablesAccept({ pipeline, store });
   const tally = createIngestTally();
   const handler = createIngestHandler({
     pipeline,

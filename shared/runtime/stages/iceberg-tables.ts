@@ -4,13 +4,12 @@ import { StorageCatalog, WAREHOUSE_PREFIX } from "../../catalog/storage-catalog.
 import type { TableCatalog, TableIdentifier } from "../../catalog/table-catalog.ts";
 import { PARQUET_CREATED_BY } from "../../core/encode/parquet.ts";
 import {
-  eventsTableColumns,
-  eventsTablePartitioning,
-  goldTablePartitioning,
   type PublishedVersion,
+  pipelineTableShapes,
   publishedVersions,
 } from "../../core/iceberg/lakestream-tables.ts";
 import type { PartitionSource } from "../../core/iceberg/partition.ts";
+import { evolveSchema } from "../../core/iceberg/schema-evolution.ts";
 import { currentSchema, defaultSpec } from "../../core/iceberg/table-metadata.ts";
 import type { Pipeline } from "../../core/pipeline/types.ts";
 import type { TableSchema } from "../../core/schema.ts";
@@ -30,23 +29,13 @@ export interface PipelineTable {
 
 /** The pipeline's Iceberg tables (none when it publishes Hive-layout tables). */
 export function pipelineTables(deps: StageDeps): PipelineTable[] {
-  const { pipeline } = deps;
-  if (pipeline.sink.tableFormat !== "iceberg") return [];
   const namespace = deps.namespace ?? DEFAULT_NAMESPACE;
-  return [
-    {
-      kind: "compacted",
-      id: { namespace, name: pipeline.sink.table },
-      columns: eventsTableColumns(pipeline),
-      partitioning: eventsTablePartitioning(pipeline),
-    },
-    ...(pipeline.aggregations?.tables ?? []).map((agg) => ({
-      kind: "aggregate" as const,
-      id: { namespace, name: agg.table },
-      columns: compileAggregation(pipeline, agg).schema,
-      partitioning: goldTablePartitioning(pipeline, agg),
-    })),
-  ];
+  return pipelineTableShapes(deps.pipeline).map((t) => ({
+    kind: t.kind,
+    id: { namespace, name: t.name },
+    columns: t.columns,
+    partitioning: t.partitioning,
+  }));
 }
 
 export function catalogOf(deps: StageDeps): TableCatalog {
@@ -93,6 +82,21 @@ export async function prepareTables(deps: StageDeps): Promise<PreparedTables> {
     published.set(t.id.name, publishedVersions(live.files));
   }
   return { refs, published };
+}
+
+/**
+ * Checks, without changing anything, that every existing table accepts what the pipeline now
+ * writes: an incompatible change fails at start with the table and column named
+ * (SchemaEvolutionError), before any record is ingested under the new definition.
+ */
+export async function checkTablesAccept(deps: StageDeps): Promise<void> {
+  const catalog = catalogOf(deps);
+  for (const t of pipelineTables(deps)) {
+    const table = await catalog.loadTable(t.id);
+    if (!table) continue;
+    const md = table.metadata;
+    evolveSchema(t.id.name, currentSchema(md), md["last-column-id"], t.columns);
+  }
 }
 
 /** What engines read from the table's properties: the file format and codec, and who writes it. */
