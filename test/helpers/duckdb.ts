@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
 
 /**
@@ -31,16 +33,26 @@ export async function queryDuckDb(
   }
 }
 
+/** Where test/services/duckdb-extensions.sh puts them, for the DuckDB version the tests embed. */
+function defaultExtensionDir(): string {
+  const version = (requireJson("@duckdb/node-api/package.json") as { version: string }).version.split(
+    "-",
+  )[0]!;
+  return fileURLToPath(new URL(`../../.services/duckdb-extensions/${version}`, import.meta.url));
+}
+
 function extensionFile(name: string): string {
-  const dir = process.env.LAKESTREAM_DUCKDB_EXTENSIONS;
-  const file = dir ? join(dir, `${name}.duckdb_extension`) : "";
-  if (!dir || !existsSync(file)) {
+  const dir = process.env.LAKESTREAM_DUCKDB_EXTENSIONS ?? defaultExtensionDir();
+  const file = join(dir, `${name}.duckdb_extension`);
+  if (!existsSync(file)) {
     throw new Error(
       `DuckDB's ${name} extension is not installed: run the tests with \`npm test\`, or run \`bash test/services/duckdb-extensions.sh install\` and set LAKESTREAM_DUCKDB_EXTENSIONS to the folder \`bash test/services/duckdb-extensions.sh dir\` prints`,
     );
   }
   return file;
 }
+
+const requireJson = createRequire(import.meta.url);
 
 /** SQL literal for a path or string. */
 export function sqlString(s: string): string {
