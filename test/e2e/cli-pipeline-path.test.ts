@@ -98,6 +98,6 @@ describe("--pipeline <path to a module> (issue 11, item 16)", () => {
       status: "SUCCEEDED",
       records: 300,
     });
-    expect(await readdir(join(dir, "main", "published"))).toContain("orders_raw");
+    expect(await readdir(join(dir, "main", "warehouse", "lakestream"))).toContain("orders_raw");
   });
 });
