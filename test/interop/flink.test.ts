@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tableShape } from "../../shared/core/schema-export/table-shape.ts";
 import { clickstream } from "../../shared/pipelines/clickstream.ts";
@@ -21,6 +20,7 @@ import {
   produceSamples,
   type Reference,
 } from "./kit.ts";
+import { normalType, printedColumns, printedName } from "./printed-ddl.ts";
 import { duckEvents, duckGold, flinkQueries } from "./sql-checks.ts";
 
 const N = 3000;
@@ -65,55 +65,49 @@ beforeAll(async () => {
   expect(JSON.parse(out)).toMatchObject({ status: "SUCCEEDED", rowsWritten: ref.ids.size });
 });
 
-describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () => {
-  it("Flink SQL runs `lakestream schema --format flink-sql` as printed over every table and the write-back topic; counts and sums equal DuckDB's", async () => {
+describe("Flink 2.1 (MiniCluster) and lakestream share tables and topics", () => {
+  it("Flink SQL runs `lakestream schema --format flink-sql` as printed: the raw files, the events and gold Iceberg tables (Hadoop catalog) and the write-back topic; counts and sums equal DuckDB's", async () => {
     const dir = await tempDir("flink-ddl");
+    const printed = new Map<string, string>();
     const ddl = async (name: string, args: string[]) => {
       const file = join(dir, `${name}.sql`);
-      await writeFile(file, await cli(["schema", "--format", "flink-sql", ...args]));
+      const text = await cli(["schema", "--format", "flink-sql", ...args]);
+      printed.set(name, text);
+      await writeFile(file, text);
       return file;
     };
-    const raw = await ddl("raw", ["--lake", lake]);
-    // The compacted table has the raw table's columns; only its location (and so its name here) differs.
-    const compacted = join(dir, "published.sql");
-    const printed = await cli([
-      "schema",
-      "--format",
-      "flink-sql",
-      "--location",
-      pathToFileURL(join(lake, "published/clickstream_events")).href,
-    ]);
-    await writeFile(
-      compacted,
-      printed.replace("CREATE TABLE `clickstream_events`", "CREATE TABLE `published_events`"),
-    );
+    const raw = await ddl("raw", ["--raw", "--lake", lake]);
+    // Iceberg tables: each prints the same `CREATE CATALOG IF NOT EXISTS lake` over <lake>/warehouse.
+    const events = await ddl("events", ["--lake", lake]);
     const gold15 = await ddl("gold15", ["--lake", lake, "--table", "clickstream_by_type_15m"]);
     const gold1h = await ddl("gold1h", ["--lake", lake, "--table", "clickstream_active_users_1h"]);
     const wb = await ddl("wb", ["--write-back", "--topic", writeBack, "--brokers", kafkaBrokers().join(",")]);
+    const iceberg = (t: string) => `lake.lakestream.${t}`;
     const queries = [
       flinkQueries.events("clickstream_events"),
-      flinkQueries.events("published_events"),
-      flinkQueries.byType15m,
-      flinkQueries.activeUsers1h,
+      flinkQueries.events(iceberg("clickstream_events"), "DATE_FORMAT(ts, 'HH')"),
+      flinkQueries.byType15m(iceberg("clickstream_by_type_15m")),
+      flinkQueries.activeUsers1h(iceberg("clickstream_active_users_1h")),
       flinkQueries.writeBack,
+      ...["events", "gold15", "gold1h"].map((n) => `DESCRIBE ${printedName(printed.get(n)!)}`),
     ];
     const run = await java(classpath, "lakestream.examples.flink.FlinkSqlCheck", [
       "--ddl",
-      [raw, compacted, gold15, gold1h, wb].join(","),
+      [raw, events, gold15, gold1h, wb].join(","),
       "--query",
       queries.join(";"),
     ]);
     console.log(`[interop] Flink SQL over 5 tables: ${run.seconds.toFixed(1)} s`);
-    const [rawRow, pubRow, g15, g1h, wbRow] = run.stdout
+    const lines = run.stdout
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
+    const [rawRow, pubRow, g15, g1h, wbRow] = lines;
     const tables = [
-      [rawRow, join(lake, "clickstream_events")],
-      [pubRow, join(lake, "published/clickstream_events")],
+      [rawRow, await duckEvents({ hive: join(lake, "clickstream_events") })],
+      [pubRow, await duckEvents({ lake, table: "clickstream_events" })],
     ] as const;
-    for (const [flink, dir] of tables) {
-      const duck = await duckEvents(dir);
+    for (const [flink, duck] of tables) {
       expect(flink.n).toBe(Number(duck.n));
       expect(flink.ids).toBe(ref.ids.size);
       expect(Number(flink.revenue).toFixed(2)).toBe(Number(duck.revenue).toFixed(2));
@@ -140,6 +134,17 @@ describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () =>
       with_lineage: ref.ids.size,
     });
     expect(Math.round(Number(wbRow.revenue) * 100)).toBe(ref.cents);
+    // The columns the Iceberg DDL prints are the ones Flink's catalog reads from the table, in order and type.
+    let at = 5;
+    for (const name of ["events", "gold15", "gold1h"]) {
+      const columns = printedColumns(printed.get(name)!);
+      const described = lines.slice(at, at + columns.length);
+      at += columns.length;
+      expect(described.map((d) => [d.name, normalType(`${d.type}${d.null ? "" : " NOT NULL"}`)])).toEqual(
+        columns,
+      );
+    }
+    expect(at).toBe(lines.length);
   });
 
   it("a Flink job enriches the write-back topic into a topic lakestream ingests: each event once, counts and sums equal, lineage survives", async () => {

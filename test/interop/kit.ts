@@ -146,12 +146,15 @@ export async function expectRoundTrip(o: {
   ref: Reference;
 }) {
   const { dir, engine, sourceLake, source, ref } = o;
-  const published = parquet(join(dir, "published/enriched_events"));
-  const [agg] =
-    await queryDuckDb(`SELECT count(*) AS n, count(DISTINCT event_id) AS ids, sum(revenue_cents) AS cents,
+  // The published table is an Iceberg table in the lake's storage catalog.
+  const published = `iceberg_scan(${sqlString(join(dir, "warehouse/lakestream/enriched_events"))})`;
+  const [agg] = await queryDuckDb(
+    `SELECT count(*) AS n, count(DISTINCT event_id) AS ids, sum(revenue_cents) AS cents,
     sum(amount)::VARCHAR AS revenue, count(*) FILTER (WHERE enriched_by = ${sqlString(engine)}) AS by_engine,
     count(*) FILTER (WHERE _ts = ts) AS event_time_stamped
-    FROM read_parquet(${published}, hive_partitioning = true)`);
+    FROM ${published}`,
+    { iceberg: true },
+  );
   expect(Number(agg!.n)).toBe(ref.ids.size);
   expect(Number(agg!.ids)).toBe(ref.ids.size);
   expect(Number(agg!.cents)).toBe(ref.cents);
@@ -159,10 +162,12 @@ export async function expectRoundTrip(o: {
   expect(Number(agg!.by_engine)).toBe(ref.ids.size);
   expect(Number(agg!.event_time_stamped)).toBe(ref.ids.size);
   // Lineage: each enriched row names the source record (topic, partition, offset) it came from.
-  const [lineage] =
-    await queryDuckDb(`SELECT count(*) AS matched FROM read_parquet(${published}, hive_partitioning = true) e
+  const [lineage] = await queryDuckDb(
+    `SELECT count(*) AS matched FROM ${published} e
     JOIN read_parquet(${parquet(join(sourceLake, "clickstream_events"))}, hive_partitioning = true) s
       ON s.event_id = e.event_id AND s._topic = e.origin_topic AND s._partition = e.origin_partition AND s._offset = e.origin_offset
-    WHERE e.origin_topic = ${sqlString(source)}`);
+    WHERE e.origin_topic = ${sqlString(source)}`,
+    { iceberg: true },
+  );
   expect(Number(lineage!.matched)).toBe(ref.ids.size);
 }
