@@ -121,7 +121,7 @@ export async function ingestAndCompact(pipeline: Pipeline, store: ObjectStore, r
   const run = await runStages({
     deps: { pipeline, store },
     // The deployed state machine of the example pipeline: its states are the same for every pipeline.
-    definition: deployedDefinition(clickstream),
+    definition: await deployedDefinition(clickstream),
     input: {
       pipeline: pipeline.name,
       trigger: "local",

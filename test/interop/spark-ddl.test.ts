@@ -5,7 +5,7 @@ import { tempDir } from "../helpers/lake.ts";
 import { runSpark } from "../helpers/spark.ts";
 import { exitWithin, lakestream } from "../integration/kafka-cli-kit.ts";
 import { normalType, printedColumns, printedName } from "./printed-ddl.ts";
-import { duckEvents, duckGold } from "./sql-checks.ts";
+import { duckEvents, duckGold, storageCatalog } from "./sql-checks.ts";
 
 // `lakestream schema` prints Spark SQL and Hive DDL; PySpark (nobody here wrote it) runs them as
 // printed over the lake the main job leaves: the raw landing files (Hive layout, Spark's own DDL and
@@ -82,7 +82,7 @@ describe("Spark 4.0 runs the DDL `lakestream schema` prints", () => {
     const { queries: q } = out;
     const cols = ["n", "ids", "mobile", "tags", "cities", "first_ts", "max_offset", "hours"] as const;
     const rawDuck = await duckEvents({ hive: join(lake, "clickstream_events") });
-    const icebergDuck = await duckEvents({ lake, table: "clickstream_events" });
+    const icebergDuck = await duckEvents({ iceberg: storageCatalog(lake) });
     for (const [spark, duck] of [
       [q.sparkRaw!, rawDuck],
       [q.hiveRaw!, rawDuck],
@@ -94,7 +94,7 @@ describe("Spark 4.0 runs the DDL `lakestream schema` prints", () => {
     // Each event once in the published table; the raw files also hold what dedupe drops.
     expect(Number(q.events!.n)).toBe(Number(q.events!.ids));
     expect(Number(q.events!.n)).toBeGreaterThan(2000);
-    const { byType: d15, active: d1h } = await duckGold(lake);
+    const { byType: d15, active: d1h } = await duckGold(storageCatalog(lake));
     expect(["n", "events", "users", "first_window"].map((c) => Number(q.gold15![c]))).toEqual(
       [d15.n, d15.events, d15.users, d15.first_window].map(Number),
     );

@@ -28,35 +28,45 @@ export const flinkQueries = {
 export const hiveFiles = (dir: string) =>
   `read_parquet(${sqlString(join(dir, "**/*.parquet"))}, hive_partitioning = true)`;
 
-/** DuckDB's FROM clause over a table the storage catalog keeps in `<lake>/warehouse/lakestream/`. */
-export const icebergTable = (lake: string, table: string) =>
-  `iceberg_scan(${sqlString(join(lake, "warehouse/lakestream", table))})`;
+/**
+ * Where DuckDB finds an Iceberg table: its folder (storage catalog: `<lake>/warehouse/lakestream/<table>`,
+ * with `version-hint.text`) or its current metadata file (any catalog).
+ */
+export type IcebergSource = (table: string) => string;
 
-/** DuckDB's answer to `flinkQueries.events`: over raw files (`hour` from the path) or an Iceberg table. */
-export async function duckEvents(from: { hive: string } | { lake: string; table: string }) {
-  const iceberg = "lake" in from;
+/** The tables the storage catalog keeps in `<lake>/warehouse/lakestream/`. */
+export const storageCatalog =
+  (lake: string): IcebergSource =>
+  (table) =>
+    join(lake, "warehouse/lakestream", table);
+
+const scan = (path: string) => `iceberg_scan(${sqlString(path)})`;
+
+/** DuckDB's answer to `flinkQueries.events`: over raw files (`hour` from the path) or the Iceberg table. */
+export async function duckEvents(from: { hive: string } | { iceberg: IcebergSource }) {
+  const iceberg = "iceberg" in from;
   const [row] = await queryDuckDb(
     `SELECT count(*) AS n, count(DISTINCT event_id) AS ids, sum(amount)::VARCHAR AS revenue,
     sum(is_mobile::INT) AS mobile, sum(len(tags)) AS tags, count(geo.city) AS cities, epoch_ms(min(ts)) AS first_ts,
     max(_offset) AS max_offset, count(DISTINCT ${iceberg ? "hour(ts)" : "hour"}) AS hours
-    FROM ${iceberg ? icebergTable(from.lake, from.table) : hiveFiles(from.hive)}`,
+    FROM ${iceberg ? scan(from.iceberg("clickstream_events")) : hiveFiles(from.hive)}`,
     { iceberg },
   );
   return row!;
 }
 
-/** DuckDB's answers to the gold queries, over the gold Iceberg tables of a lake. */
-export async function duckGold(lake: string) {
+/** DuckDB's answers to the gold queries, over the gold Iceberg tables. */
+export async function duckGold(tables: IcebergSource) {
   const [byType] = await queryDuckDb(
     `SELECT count(*) AS n, sum(events) AS events, sum(users) AS users,
     sum(revenue)::VARCHAR AS revenue, epoch_ms(min(window_start)) AS first_window
-    FROM ${icebergTable(lake, "clickstream_by_type_15m")}`,
+    FROM ${scan(tables("clickstream_by_type_15m"))}`,
     { iceberg: true },
   );
   const [active] = await queryDuckDb(
     `SELECT count(*) AS n, sum(events) AS events, sum(users) AS users,
     epoch_ms(min(first_seen)) AS first_seen, sum(CASE WHEN is_mobile THEN events ELSE 0 END) AS mobile
-    FROM ${icebergTable(lake, "clickstream_active_users_1h")}`,
+    FROM ${scan(tables("clickstream_active_users_1h"))}`,
     { iceberg: true },
   );
   return { byType: byType!, active: active! };
