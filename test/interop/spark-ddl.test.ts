@@ -111,4 +111,17 @@ describe("Spark 4.0 runs the DDL `lakestream schema` prints", () => {
       expect(read, name).toEqual(printedColumns(ddl));
     }
   });
+
+  it("what has no DDL is a usage error naming what to give: Hive/Athena DDL of an Iceberg table, raw files of a gold table, --location for an Iceberg table", async () => {
+    const fails = async (args: string[], message: RegExp) => {
+      const { code, stderr } = await exitWithin(lakestream(["schema", ...args]), 60_000);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+    };
+    await fails(["--format", "hive-ddl"], /clickstream_events is an Apache Iceberg table.*give --raw/);
+    await fails(["--format", "athena", "--table", GOLD15], /Iceberg table.*docs\/deploy\.md/);
+    await fails(["--format", "spark-sql", "--raw", "--table", GOLD15], /only the events table/);
+    await fails(["--format", "flink-sql", "--location", "file:///x"], /takes --warehouse/);
+    await fails(["--format", "avro", "--raw", "--write-back"], /either --raw or --write-back/);
+  });
 });
