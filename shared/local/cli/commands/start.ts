@@ -173,6 +173,7 @@ export async function run(argv: string[]): Promise<number> {
     rawFiles: r?.compact.filesIn ?? 0,
     compactedFiles: r?.compact.filesOut ?? 0,
     duplicates: r?.compact.duplicates ?? 0,
+    keyDuplicates: r?.compact.keyDuplicates ?? 0,
     goldRows: Object.fromEntries(Object.entries(r?.aggregate.tables ?? {}).map(([t, s]) => [t, s.rows])),
     late: Object.values(r?.aggregate.tables ?? {}).reduce((n, s) => n + s.late, 0),
     seconds: Math.round(result.durationMs / 100) / 10,
