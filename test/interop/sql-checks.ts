@@ -1,5 +1,7 @@
 import { join } from "node:path";
+import { expect } from "vitest";
 import { queryDuckDb, sqlString } from "../helpers/duckdb.ts";
+import type { Reference } from "./kit.ts";
 
 /**
  * The same aggregates in Flink SQL and in DuckDB SQL, per kind of lakestream table: every column
@@ -70,4 +72,35 @@ export async function duckGold(tables: IcebergSource) {
     { iceberg: true },
   );
   return { byType: byType!, active: active! };
+}
+
+type Row = Record<string, unknown>;
+
+/** An engine's answer to `flinkQueries.events` equals DuckDB's and the input's (each event once, cents exact). */
+export function expectEventsMatch(engine: Row, duck: Row, ref: Reference) {
+  expect(engine.n).toBe(Number(duck.n));
+  expect(engine.ids).toBe(ref.ids.size);
+  expect(Number(engine.revenue).toFixed(2)).toBe(Number(duck.revenue).toFixed(2));
+  expect(Math.round(Number(engine.revenue) * 100)).toBe(ref.cents);
+  const same = ["mobile", "tags", "cities", "max_offset", "hours"];
+  expect(same.map((c) => Number(engine[c]))).toEqual(same.map((c) => Number(duck[c])));
+  expect(Date.parse(String(engine.first_ts))).toBe(Number(duck.first_ts));
+}
+
+/** An engine's answers to the gold queries equal DuckDB's; every event is counted in a 15-minute window. */
+export function expectGoldMatch(
+  engine: { byType: Row; active: Row },
+  duck: { byType: Row; active: Row },
+  ref: Reference,
+) {
+  const { byType: g15, active: g1h } = engine;
+  const { byType: d15, active: d1h } = duck;
+  expect([g15.n, g15.events, g15.users].map(Number)).toEqual([d15.n, d15.events, d15.users].map(Number));
+  expect(Number(g15.revenue).toFixed(2)).toBe(Number(d15.revenue).toFixed(2));
+  expect(Date.parse(String(g15.first_window))).toBe(Number(d15.first_window));
+  expect(Number(g15.events)).toBe(ref.ids.size);
+  expect([g1h.n, g1h.events, g1h.users, g1h.mobile].map(Number)).toEqual(
+    [d1h.n, d1h.events, d1h.users, d1h.mobile].map(Number),
+  );
+  expect(Date.parse(String(g1h.first_seen))).toBe(Number(d1h.first_seen));
 }
