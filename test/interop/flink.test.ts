@@ -1,12 +1,12 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tableShape } from "../../shared/core/schema-export/table-shape.ts";
 import { clickstream } from "../../shared/pipelines/clickstream.ts";
 import { createIngestHandler } from "../../shared/runtime/ingest-handler.ts";
 import { KafkaWriteBack } from "../../shared/runtime/kafka-write-back.ts";
 import { FsObjectStore } from "../../shared/storage/fs-store.ts";
+import { restCatalogDisk } from "../helpers/catalogs.ts";
 import { tempDir } from "../helpers/lake.ts";
 import { readTopic } from "../helpers/read-topic.ts";
 import { assertKafkaReady, kafkaBrokers } from "../helpers/services.ts";
@@ -21,9 +21,19 @@ import {
   produceSamples,
   type Reference,
 } from "./kit.ts";
-import { duckEvents, duckGold, flinkQueries } from "./sql-checks.ts";
+import { normalType, printedColumns, printedName } from "./printed-ddl.ts";
+import { publishThroughRest } from "./rest-lake.ts";
+import {
+  duckEvents,
+  duckGold,
+  expectEventsMatch,
+  expectGoldMatch,
+  flinkQueries,
+  storageCatalog,
+} from "./sql-checks.ts";
 
 const N = 3000;
+const TABLES = ["clickstream_events", "clickstream_by_type_15m", "clickstream_active_users_1h"] as const;
 let classpath = "";
 let source = "";
 let writeBack = "";
@@ -65,74 +75,78 @@ beforeAll(async () => {
   expect(JSON.parse(out)).toMatchObject({ status: "SUCCEEDED", rowsWritten: ref.ids.size });
 });
 
-describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () => {
-  it("Flink SQL runs `lakestream schema --format flink-sql` as printed over every table and the write-back topic; counts and sums equal DuckDB's", async () => {
+describe("Flink 2.1 (MiniCluster) and lakestream share tables and topics", () => {
+  it("Flink SQL runs `lakestream schema --format flink-sql` as printed: the raw files, the events and gold Iceberg tables through a Hadoop catalog and through Iceberg's REST catalog server, and the write-back topic; counts and sums equal DuckDB's", async () => {
     const dir = await tempDir("flink-ddl");
+    const endpoint = restCatalogDisk();
+    const rest = await publishThroughRest({
+      endpoint,
+      pipeline: { ...clickstream, source: { ...clickstream.source, topics: [source] } },
+      lake,
+      copy: join(dir, "lake-rest"),
+      tables: TABLES,
+    });
+    const printed = new Map<string, string>();
     const ddl = async (name: string, args: string[]) => {
       const file = join(dir, `${name}.sql`);
-      await writeFile(file, await cli(["schema", "--format", "flink-sql", ...args]));
+      const text = await cli(["schema", "--format", "flink-sql", ...args]);
+      printed.set(name, text);
+      await writeFile(file, text);
       return file;
     };
-    const raw = await ddl("raw", ["--lake", lake]);
-    // The compacted table has the raw table's columns; only its location (and so its name here) differs.
-    const compacted = join(dir, "published.sql");
-    const printed = await cli([
-      "schema",
-      "--format",
-      "flink-sql",
-      "--location",
-      pathToFileURL(join(lake, "published/clickstream_events")).href,
-    ]);
-    await writeFile(
-      compacted,
-      printed.replace("CREATE TABLE `clickstream_events`", "CREATE TABLE `published_events`"),
+    const files = [await ddl("raw", ["--raw", "--lake", lake])];
+    // Each Iceberg table's DDL starts with the same `CREATE CATALOG IF NOT EXISTS` for its catalog.
+    const catalogs = [
+      { name: "hadoop", args: ["--lake", lake], duck: storageCatalog(lake) },
+      {
+        name: "rest",
+        args: ["--catalog-uri", endpoint.uri, "--catalog-name", "rest_lake", "--namespace", rest.namespace],
+        duck: rest.metadata,
+      },
+    ];
+    for (const c of catalogs)
+      for (const t of TABLES) files.push(await ddl(`${c.name}.${t}`, [...c.args, "--table", t]));
+    files.push(
+      await ddl("wb", ["--write-back", "--topic", writeBack, "--brokers", kafkaBrokers().join(",")]),
     );
-    const gold15 = await ddl("gold15", ["--lake", lake, "--table", "clickstream_by_type_15m"]);
-    const gold1h = await ddl("gold1h", ["--lake", lake, "--table", "clickstream_active_users_1h"]);
-    const wb = await ddl("wb", ["--write-back", "--topic", writeBack, "--brokers", kafkaBrokers().join(",")]);
+    const name = (c: { name: string }, t: string) => printedName(printed.get(`${c.name}.${t}`)!);
     const queries = [
       flinkQueries.events("clickstream_events"),
-      flinkQueries.events("published_events"),
-      flinkQueries.byType15m,
-      flinkQueries.activeUsers1h,
+      ...catalogs.flatMap((c) => [
+        flinkQueries.events(name(c, TABLES[0]), "DATE_FORMAT(ts, 'HH')"),
+        flinkQueries.byType15m(name(c, TABLES[1])),
+        flinkQueries.activeUsers1h(name(c, TABLES[2])),
+      ]),
       flinkQueries.writeBack,
+      ...catalogs.flatMap((c) => TABLES.map((t) => `DESCRIBE ${name(c, t)}`)),
     ];
     const run = await java(classpath, "lakestream.examples.flink.FlinkSqlCheck", [
       "--ddl",
-      [raw, compacted, gold15, gold1h, wb].join(","),
+      files.join(","),
       "--query",
       queries.join(";"),
     ]);
-    console.log(`[interop] Flink SQL over 5 tables: ${run.seconds.toFixed(1)} s`);
-    const [rawRow, pubRow, g15, g1h, wbRow] = run.stdout
+    console.log(`[interop] Flink SQL over 8 tables (2 catalogs) and a topic: ${run.seconds.toFixed(1)} s`);
+    const lines = run.stdout
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    const tables = [
-      [rawRow, join(lake, "clickstream_events")],
-      [pubRow, join(lake, "published/clickstream_events")],
-    ] as const;
-    for (const [flink, dir] of tables) {
-      const duck = await duckEvents(dir);
-      expect(flink.n).toBe(Number(duck.n));
-      expect(flink.ids).toBe(ref.ids.size);
-      expect(Number(flink.revenue).toFixed(2)).toBe(Number(duck.revenue).toFixed(2));
-      expect(Math.round(Number(flink.revenue) * 100)).toBe(ref.cents);
-      expect([flink.mobile, flink.tags, flink.cities, flink.max_offset, flink.hours].map(Number)).toEqual(
-        [duck.mobile, duck.tags, duck.cities, duck.max_offset, duck.hours].map(Number),
-      );
-      expect(Date.parse(flink.first_ts)).toBe(Number(duck.first_ts));
+    const results = [
+      { flink: lines[0], duck: await duckEvents({ hive: join(lake, "clickstream_events") }) },
+      ...catalogs.map(async (c, i) => ({
+        flink: lines[1 + 3 * i],
+        duck: await duckEvents({ iceberg: c.duck }),
+      })),
+    ];
+    for (const r of results) {
+      const { flink, duck } = await r;
+      expectEventsMatch(flink, duck, ref);
     }
-    const { byType: d15, active: d1h } = await duckGold(lake);
-    expect([g15.n, g15.events, g15.users].map(Number)).toEqual([d15.n, d15.events, d15.users].map(Number));
-    expect(Number(g15.revenue).toFixed(2)).toBe(Number(d15.revenue).toFixed(2));
-    expect(Date.parse(g15.first_window)).toBe(Number(d15.first_window));
-    expect(Number(g15.events)).toBe(ref.ids.size);
-    expect([g1h.n, g1h.events, g1h.users, g1h.mobile].map(Number)).toEqual(
-      [d1h.n, d1h.events, d1h.users, d1h.mobile].map(Number),
-    );
-    expect(Date.parse(g1h.first_seen)).toBe(Number(d1h.first_seen));
+    for (const [i, c] of catalogs.entries()) {
+      expectGoldMatch({ byType: lines[2 + 3 * i], active: lines[3 + 3 * i] }, await duckGold(c.duck), ref);
+    }
     // The write-back topic, read by Flink's Kafka connector: every row once, stamped with its event time.
+    const wbRow = lines[1 + 3 * catalogs.length];
     expect(wbRow).toMatchObject({
       n: ref.ids.size,
       ids: ref.ids.size,
@@ -140,6 +154,19 @@ describe("Flink 2.2 (MiniCluster) and lakestream share tables and topics", () =>
       with_lineage: ref.ids.size,
     });
     expect(Math.round(Number(wbRow.revenue) * 100)).toBe(ref.cents);
+    // The columns the Iceberg DDL prints are the ones Flink's catalog reads from the table, in order and type.
+    let at = 2 + 3 * catalogs.length;
+    for (const c of catalogs) {
+      for (const t of TABLES) {
+        const columns = printedColumns(printed.get(`${c.name}.${t}`)!);
+        const described = lines.slice(at, at + columns.length);
+        at += columns.length;
+        expect(described.map((d) => [d.name, normalType(`${d.type}${d.null ? "" : " NOT NULL"}`)])).toEqual(
+          columns,
+        );
+      }
+    }
+    expect(at).toBe(lines.length);
   });
 
   it("a Flink job enriches the write-back topic into a topic lakestream ingests: each event once, counts and sums equal, lineage survives", async () => {

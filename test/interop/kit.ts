@@ -146,7 +146,7 @@ export async function expectRoundTrip(o: {
   ref: Reference;
 }) {
   const { dir, engine, sourceLake, source, ref } = o;
-  // The enriched pipeline's published table: an Iceberg table of the storage catalog, read by path.
+  // The published table is an Iceberg table in the lake's storage catalog.
   const published = `iceberg_scan(${sqlString(join(dir, "warehouse/lakestream/enriched_events"))})`;
   const [agg] = await queryDuckDb(
     `SELECT count(*) AS n, count(DISTINCT event_id) AS ids, sum(revenue_cents) AS cents,

@@ -6,7 +6,9 @@ import { avroType, compileAvroRowEncoder } from "../../shared/core/encode/avro-r
 import { rowToJson } from "../../shared/core/encode/jsonl-gzip.ts";
 import { ConfigError } from "../../shared/core/errors.ts";
 import { definePipeline } from "../../shared/core/pipeline/define-pipeline.ts";
+import { LINEAGE_COLUMNS } from "../../shared/core/schema.ts";
 import { avroSchema } from "../../shared/core/schema-export/avro-schema.ts";
+import { icebergDdl, icebergShape } from "../../shared/core/schema-export/iceberg-ddl.ts";
 import { jsonSchema } from "../../shared/core/schema-export/json-schema.ts";
 import { sqlDdl } from "../../shared/core/schema-export/sql-ddl.ts";
 import { tableShape } from "../../shared/core/schema-export/table-shape.ts";
@@ -214,5 +216,41 @@ describe("SQL DDL over the Hive-layout files", () => {
     expect(flink).toContain("`headers` MAP<STRING, BYTES> METADATA VIRTUAL");
     expect(() => sqlDdl(wb, "hive-ddl", ddl)).toThrow(ConfigError);
     expect(() => sqlDdl(wb, "athena", ddl)).toThrow(/describes files/);
+  });
+});
+
+describe("SQL over the published Iceberg tables: the catalog, then the table by name", () => {
+  const hadoop = {
+    catalogName: "lake",
+    namespace: "lakestream",
+    catalog: { type: "hadoop", warehouse: "file:///l/warehouse" },
+  } as const;
+
+  it("events: every pipeline column plus lineage (value-partition columns too), partitions hidden", () => {
+    const shape = icebergShape(clickstream);
+    expect(Object.keys(shape.columns)).toEqual([...Object.keys(clickstream.schema), ...LINEAGE_COLUMNS]);
+    expect(shape.hiddenPartitioning).toEqual(["hour(ts)"]);
+    expect(icebergShape(clickstream, "clickstream_by_type_15m").hiddenPartitioning).toEqual([
+      "day(window_start)",
+    ]);
+  });
+
+  it("Flink: CREATE CATALOG of type iceberg over the warehouse; Spark: the catalog settings as SET lines", () => {
+    const flink = icebergDdl(icebergShape(clickstream), "flink-sql", hadoop);
+    expect(flink).toContain(
+      "CREATE CATALOG IF NOT EXISTS `lake` WITH (\n  'type' = 'iceberg',\n  'catalog-type' = 'hadoop',\n  'warehouse' = 'file:///l/warehouse'\n);",
+    );
+    expect(flink).toContain("--   `amount` DECIMAL(12,2),");
+    expect(flink).toContain("--   `ts` TIMESTAMP_LTZ(6) NOT NULL COMMENT 'event time");
+    expect(flink).toContain("-- Read it: SELECT * FROM `lake`.`lakestream`.`clickstream_events`;");
+    const spark = icebergDdl(icebergShape(clickstream, "clickstream_by_type_15m"), "spark-sql", {
+      ...hadoop,
+      catalog: { type: "rest", uri: "http://127.0.0.1:8181" },
+    });
+    expect(spark).toContain("SET spark.sql.catalog.lake=org.apache.iceberg.spark.SparkCatalog;");
+    expect(spark).toContain(
+      "SET spark.sql.catalog.lake.type=rest;\nSET spark.sql.catalog.lake.uri=http://127.0.0.1:8181;",
+    );
+    expect(spark).toContain("--   `revenue` DECIMAL(38,2),");
   });
 });

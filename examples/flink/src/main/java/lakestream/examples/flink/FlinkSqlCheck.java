@@ -16,11 +16,13 @@ import org.apache.flink.util.CloseableIterator;
 /**
  * Runs the DDL {@code lakestream schema --format flink-sql} prints, as printed, then queries in
  * batch mode, one JSON line per result row on stdout. This is how a Flink SQL user reads
- * lakestream's Hive-layout files (or its write-back topic), and how CI checks the DDL.
+ * lakestream's published Iceberg tables (the printed {@code CREATE CATALOG}, then
+ * {@code lake.lakestream.<table>}), its raw Hive-layout files or its write-back topic, and how CI
+ * checks the DDL.
  *
  * <pre>
  * java -cp "target/classes:target/lib/*" lakestream.examples.flink.FlinkSqlCheck \
- *   --ddl events.sql --query "SELECT COUNT(*) AS n FROM clickstream_events"
+ *   --ddl events.sql --query "SELECT COUNT(*) AS n FROM lake.lakestream.clickstream_events"
  * </pre>
  */
 public final class FlinkSqlCheck {
