@@ -22,7 +22,7 @@ export async function batchMemory(): Promise<{
 
 if (process.argv[1] === import.meta.filename) {
   const event = sampleBatches(1, 11_000).events[0]!;
-  const plan = compileBatchPlanner(clickstream);
+  const plan = compileBatchPlanner(clickstream, { keepRows: false });
   plan(decodeKafkaEvent(sampleBatches(1, 10).events[0]!));
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
