@@ -46,7 +46,11 @@ export function compileKeyDedupe(pipeline: Pipeline): KeyDedupe | undefined {
   const withinMs = pipeline.dedupe.withinMinutes * MINUTE_MS;
   const { eventTime } = pipeline.partitioning;
   const timeOf = (r: LineageRow) => (eventTime === "kafka-timestamp" ? r._ts : r[eventTime.field]) as number;
-  const keyOf = (r: LineageRow) => readers.map((read) => valueText(read(r))).join("\u0001");
+  const [only] = readers;
+  const keyOf =
+    readers.length === 1
+      ? (r: LineageRow) => valueText(only!(r))
+      : (r: LineageRow) => readers.map((read) => valueText(read(r))).join("\u0001");
 
   const roots = pipeline.dedupe.key.map((path) => path.split(".")[0]!);
   if (eventTime !== "kafka-timestamp") roots.push(eventTime.field);
@@ -62,16 +66,19 @@ export function compileKeyDedupe(pipeline: Pipeline): KeyDedupe | undefined {
         const y = contentText(b);
         return x < y ? -1 : x > y ? 1 : 0;
       };
-      const groups = new Map<string, (typeof rows)[number][]>();
+      // Most keys occur once: a key's first row is kept as is, a list made only for a second.
+      type Row = (typeof rows)[number];
+      const groups = new Map<string, Row | Row[]>();
       for (const row of rows) {
         const key = keyOf(row);
         const group = groups.get(key);
-        if (group) group.push(row);
-        else groups.set(key, [row]);
+        if (group === undefined) groups.set(key, row);
+        else if (Array.isArray(group)) group.push(row);
+        else groups.set(key, [group, row]);
       }
-      const out = new Set<(typeof rows)[number]>();
+      const out = new Set<Row>();
       for (const group of groups.values()) {
-        if (group.length < 2) continue;
+        if (!Array.isArray(group)) continue;
         group.sort(sourceOrder);
         // Event times of the rows earlier in source order, sorted: one binary search per row.
         const seen: number[] = [];
