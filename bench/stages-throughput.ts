@@ -25,6 +25,8 @@ export interface StagesBench {
   readonly publishMs: number;
   readonly maintainMs: number;
   readonly stagesPeakRssBytes: number;
+  /** This thread's CPU time in compact, aggregate and publish (the load does not stretch it). */
+  readonly stagesCpuMs: number;
 }
 
 /**
@@ -33,13 +35,17 @@ export interface StagesBench {
  * compacts and aggregates every partition one after another (the work Lambda bills, whatever the
  * Map's concurrency), publishes (the Iceberg commits) and maintains, each timed.
  */
-export async function stagesBench(records: number): Promise<StagesBench> {
+export async function stagesBench(records: number, oneWindow = false): Promise<StagesBench> {
   const dir = await mkdtemp(join(tmpdir(), "lakestream-bench-stages-"));
   try {
     const step = (name: string) =>
-      run(process.execPath, ["--expose-gc", import.meta.filename, name, dir, String(records)], {
-        maxBuffer: 1 << 20,
-      });
+      run(
+        process.execPath,
+        ["--expose-gc", import.meta.filename, name, dir, String(records), String(oneWindow)],
+        {
+          maxBuffer: 1 << 20,
+        },
+      );
     await step("ingest");
     return JSON.parse((await step("stages")).stdout);
   } finally {
@@ -48,13 +54,16 @@ export async function stagesBench(records: number): Promise<StagesBench> {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const [step, dir, count] = process.argv.slice(2);
+  const [step, dir, count, oneWindow] = process.argv.slice(2);
   const records = Number(count ?? 100_000);
   const store = new FsObjectStore(dir!, { durable: false });
   const pipeline = clickstream;
   if (step === "ingest") {
     const ingest = createIngest({ pipeline, store });
-    for (const event of sampleBatches(Math.ceil(records / 10_000), Math.min(records, 10_000)).events) {
+    // One window: every record in one hour, the shape of a busy topic's partition.
+    const spacingMs = oneWindow === "true" ? 3_600_000 / records : 1000;
+    const batches = sampleBatches(Math.ceil(records / 10_000), Math.min(records, 10_000), spacingMs);
+    for (const event of batches.events) {
       await ingest(event);
     }
   } else {
@@ -77,6 +86,7 @@ if (process.argv[1] === import.meta.filename) {
     let aggregateMs = 0;
     let rows = 0;
     const results = [];
+    const cpu0 = process.threadCpuUsage();
     for (const partition of plan.partitions) {
       const item = { pipeline: pipeline.name, runId: "bench", partition };
       t0 = performance.now();
@@ -97,6 +107,7 @@ if (process.argv[1] === import.meta.filename) {
       results,
     });
     const publishMs = ms(t0);
+    const cpu = process.threadCpuUsage(cpu0);
     t0 = performance.now();
     await createMaintainStage(deps)({ pipeline: pipeline.name });
     const maintainMs = ms(t0);
@@ -111,6 +122,7 @@ if (process.argv[1] === import.meta.filename) {
       maintainMs,
       // The kernel's high-water mark: a sampling timer misses peaks inside synchronous work.
       stagesPeakRssBytes: Math.max(peak, process.resourceUsage().maxRSS * 1024),
+      stagesCpuMs: (cpu.user + cpu.system) / 1000,
     };
     process.stdout.write(JSON.stringify(out));
   }
