@@ -1,3 +1,4 @@
+import { FileColumns, valueColumnNames } from "./batch-columns.ts";
 import { encodeJsonlGzip } from "./encode/jsonl-gzip.ts";
 import { encodeParquet } from "./encode/parquet.ts";
 import type { PartitionBatch, RawRecord } from "./kafka-decode.ts";
@@ -35,6 +36,15 @@ export interface ProcessedRow extends OutputRow {
   readonly record: RawRecord;
 }
 
+/** The largest event time of the rows one record wrote (what commit records build watermarks on). */
+export interface RecordEventTime {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Epoch millis: the event-time column, or the Kafka timestamp for pipelines partitioned on it. */
+  readonly eventTime: number;
+}
+
 /** Everything a batch produces, computed purely; the runtime only writes it. */
 export interface BatchPlan {
   readonly ranges: readonly OffsetRange[];
@@ -43,22 +53,41 @@ export interface BatchPlan {
   /** Offsets of the filtered records by `<topic>-<partition>`, to count those of a partial commit. */
   readonly filteredOffsets: ReadonlyMap<string, readonly number[]>;
   readonly quarantined: number;
+  /** Every row as an object, in record order; empty when the planner was compiled with `keepRows: false`. */
   readonly rows: readonly ProcessedRow[];
+  /** One entry per record that wrote rows, in record order. */
+  readonly eventTimes: readonly RecordEventTime[];
   readonly dataFiles: readonly PlannedFile[];
   readonly quarantineFiles: readonly PlannedQuarantine[];
+}
+
+export interface BatchPlannerOptions {
+  /**
+   * Keep every row as an object in `BatchPlan.rows` (default true): what write-back sends. The
+   * ingest turns it off for pipelines without write-back, so a batch's rows live only in the
+   * columns of its files.
+   */
+  readonly keepRows?: boolean;
 }
 
 // A rough per-row overhead (lineage, levels) added to the input size to estimate file size.
 const ROW_OVERHEAD_BYTES = 48;
 
 /** Builds the processing function of a pipeline once (cold start), then plans each batch. */
-export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly PartitionBatch[]) => BatchPlan {
+export function compileBatchPlanner(
+  pipeline: Pipeline,
+  options: BatchPlannerOptions = {},
+): (batches: readonly PartitionBatch[]) => BatchPlan {
   const processRecord = compileRecordProcessor(pipeline);
+  const keepRows = options.keepRows ?? true;
   const schema = fileSchema(pipeline);
-  const names = Object.keys(schema);
+  const names = valueColumnNames(schema);
   const ext = fileExtension(pipeline);
   const targetBytes = pipeline.sink.targetFileSizeMiB * 1024 * 1024;
   const { table } = pipeline.sink;
+  const { eventTime } = pipeline.partitioning;
+  const timeOf = (values: Readonly<Record<string, unknown>>, record: RawRecord) =>
+    eventTime === "kafka-timestamp" ? record.timestamp : (values[eventTime.field] as number);
   const encode = (columns: Record<string, unknown[]>, meta: Record<string, string>) =>
     pipeline.sink.format === "parquet"
       ? encodeParquet(schema, columns, { compression: pipeline.sink.compression, metadata: meta })
@@ -66,6 +95,7 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
 
   return (batches) => {
     const rows: ProcessedRow[] = [];
+    const eventTimes: RecordEventTime[] = [];
     const dataFiles: PlannedFile[] = [];
     const quarantineFiles: PlannedQuarantine[] = [];
     let filtered = 0;
@@ -73,8 +103,7 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
     let quarantined = 0;
     let recordsIn = 0;
     for (const { topic, partition, records } of batches) {
-      const groups = new Map<string, ProcessedRow[][]>();
-      const groupBytes = new Map<string, number>();
+      const groups = new Map<string, FileColumns[]>();
       const bad: QuarantineEntry[] = [];
       const filteredHere: number[] = [];
       let firstBad = -1;
@@ -92,48 +121,43 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
           bad.push({ offset: record.offset, text: JSON.stringify(quarantineLine(record, outcome.error)) });
         } else {
           const size = (record.value?.length ?? 0) + ROW_OVERHEAD_BYTES;
+          let latest = Number.NEGATIVE_INFINITY;
           for (const row of outcome.rows) {
-            const processed = { ...row, record };
-            rows.push(processed);
+            if (keepRows) rows.push({ path: row.path, values: row.values, record });
+            latest = Math.max(latest, timeOf(row.values, record));
             let parts = groups.get(row.path);
             if (!parts) {
-              parts = [[]];
+              parts = [new FileColumns(names, topic, partition)];
               groups.set(row.path, parts);
-              groupBytes.set(row.path, 0);
             }
             // Cut only between records: a flatMap record's rows stay in one file, which is
             // what lets compaction dedupe by taking an offset's rows from a single file.
-            const current = parts.at(-1)!;
-            if (
-              groupBytes.get(row.path)! + size > targetBytes &&
-              current.length > 0 &&
-              current.at(-1)!.record !== record
-            ) {
-              parts.push([]);
-              groupBytes.set(row.path, 0);
+            let current = parts.at(-1)!;
+            if (current.bytes + size > targetBytes && current.rows > 0 && current.lastRecord !== record) {
+              current = new FileColumns(names, topic, partition);
+              parts.push(current);
             }
-            parts.at(-1)!.push(processed);
-            groupBytes.set(row.path, groupBytes.get(row.path)! + size);
+            current.append(row.values, record, size);
           }
+          eventTimes.push({ topic, partition, offset: record.offset, eventTime: latest });
         }
       }
       for (const [path, parts] of [...groups].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         for (const part of parts) {
-          const first = part[0]!.record.offset;
-          const last = part.at(-1)!.record.offset;
-          const columns = toColumns(part, names);
+          const first = part.firstOffset;
+          const last = part.lastRecord!.offset;
           const meta = {
             "lakestream.table": table,
             "lakestream.offsets": `${topic}+${partition}+${first}-${last}`,
           };
           dataFiles.push({
             key: dataFileKey(table, path, topic, partition, first, ext),
-            body: encode(columns, meta),
+            body: encode(part.columns(), meta),
             topic,
             partition,
             firstOffset: first,
             lastOffset: last,
-            rows: part.length,
+            rows: part.rows,
             partitionPath: path,
           });
         }
@@ -153,27 +177,23 @@ export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly Part
       }
     }
     const ranges = offsetRanges(batches);
-    return { ranges, recordsIn, filtered, filteredOffsets, quarantined, rows, dataFiles, quarantineFiles };
+    return {
+      ranges,
+      recordsIn,
+      filtered,
+      filteredOffsets,
+      quarantined,
+      rows,
+      eventTimes,
+      dataFiles,
+      quarantineFiles,
+    };
   };
 }
 
 /** A quarantine file's bytes: JSON Lines, one per bad record. */
 export function quarantineBody(lines: readonly QuarantineEntry[]): Uint8Array {
   return new TextEncoder().encode(`${lines.map((l) => l.text).join("\n")}\n`);
-}
-
-function toColumns(part: readonly ProcessedRow[], names: readonly string[]): Record<string, unknown[]> {
-  const columns: Record<string, unknown[]> = {};
-  for (const name of names) columns[name] = new Array(part.length);
-  for (let i = 0; i < part.length; i++) {
-    const { values, record } = part[i]!;
-    for (const name of names) columns[name]![i] = values[name];
-    columns._topic![i] = record.topic;
-    columns._partition![i] = record.partition;
-    columns._offset![i] = BigInt(record.offset);
-    columns._ts![i] = record.timestamp;
-  }
-  return columns;
 }
 
 /** A batch's identity: the offset range of each topic-partition it holds. */

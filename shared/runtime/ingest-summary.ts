@@ -2,7 +2,7 @@ import type { BatchPlan } from "../core/batch.ts";
 import type { PartitionBatch } from "../core/kafka-decode.ts";
 import type { OffsetRange } from "../core/keys.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
-import { type IngestedRow, maxEventTimes, type RangeEventTime } from "../core/stages/watermarks.ts";
+import { maxEventTimesOf, type RangeEventTime, type RecordTime } from "../core/stages/watermarks.ts";
 import type { WrittenFile } from "./write-files.ts";
 
 /** What one batch did; stored in its commit record and returned again on replay. */
@@ -55,7 +55,7 @@ export function summarize(
   counts: Counts,
   data: readonly WrittenFile[],
   bad: readonly WrittenFile[],
-  rows: readonly IngestedRow[] = [],
+  eventTimes: readonly RecordTime[] = [],
 ): IngestSummary {
   return {
     pipeline: pipeline.name,
@@ -67,6 +67,6 @@ export function summarize(
     quarantined: counts.quarantined,
     files: data.map((w) => ({ key: w.key, partition: w.file.partitionPath ?? "", rows: w.file.rows })),
     quarantineFiles: bad.map((w) => w.key),
-    maxEventTimes: maxEventTimes(pipeline, rows, batch),
+    maxEventTimes: maxEventTimesOf(eventTimes, batch),
   };
 }

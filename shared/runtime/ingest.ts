@@ -44,7 +44,8 @@ export interface IngestDeps {
  */
 export function createIngest(deps: IngestDeps): (event: unknown) => Promise<IngestResult> {
   const { pipeline, store } = deps;
-  const plan = compileBatchPlanner(pipeline);
+  // Rows as objects only for write-back; otherwise they live in their files' columns alone.
+  const plan = compileBatchPlanner(pipeline, { keepRows: Boolean(deps.writeBack && pipeline.writeBack) });
   const limit = pLimit(deps.concurrency ?? 8);
   const { table } = pipeline.sink;
 
@@ -144,7 +145,7 @@ export function createIngest(deps: IngestDeps): (event: unknown) => Promise<Inge
       counts,
       data.filter(landed),
       bad.filter(landed),
-      planned.rows,
+      planned.eventTimes,
     );
     if (committedRanges.length > 0) {
       try {

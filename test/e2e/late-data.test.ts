@@ -2,6 +2,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PlanOutput } from "../../shared/core/stages/stage-io.ts";
+import { fileSchema } from "../../shared/core/table-layout.ts";
 import { feedBatches } from "../../shared/local/main-job/feed.ts";
 import { Progress } from "../../shared/local/main-job/progress.ts";
 import { simulatedNow } from "../../shared/local/main-job/run-main-job.ts";
@@ -73,6 +74,19 @@ describe("late records", () => {
     expect(gold.byType).toMatchObject({ missing: 0, extra: 0 });
     expect(gold.activeUsers).toMatchObject({ missing: 0, extra: 0 });
     expect(await compareLate(lake, full)).toMatchObject({ missing: 0, extra: 0 });
+    // The aggregate reads only the columns its gold tables need, but quarantines late rows whole.
+    const lateFiles = await store.list("_quarantine/clickstream_by_type_15m/late/");
+    const lines = (
+      await Promise.all(lateFiles.map(async (f) => new TextDecoder().decode(await store.get(f.key))))
+    )
+      .flatMap((text) => text.split("\n"))
+      .filter((line) => line !== "");
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const { row } = JSON.parse(line) as { row: Record<string, unknown> };
+      expect(Object.keys(row).sort()).toEqual(Object.keys(fileSchema(pipeline)).sort());
+      expect(row.url).toMatch(/^https:\/\//);
+    }
 
     const three = await run("three", now + 7_200_000);
     expect((three as { output: PlanOutput }).output.partitions).toEqual([]);

@@ -90,6 +90,31 @@ describe("batch planner (pure core)", () => {
     );
   });
 
+  it("writes the same files without row objects (keepRows: false) and reports each record's event time", () => {
+    const columnsOnly = compileBatchPlanner(clickstream, { keepRows: false });
+    fc.assert(
+      fc.property(batchArb, (spec) => {
+        const { event } = eventFor(spec);
+        const a = plan(decodeKafkaEvent(event));
+        const b = columnsOnly(decodeKafkaEvent(event));
+        expect(b.rows).toEqual([]);
+        expect(b.dataFiles.map((f) => [f.key, Buffer.from(f.body).toString("base64")])).toEqual(
+          a.dataFiles.map((f) => [f.key, Buffer.from(f.body).toString("base64")]),
+        );
+        // clickstream writes one row per record: its event time is the row's `ts`.
+        expect(b.eventTimes).toEqual(
+          a.rows.map((r) => ({
+            topic: r.record.topic,
+            partition: r.record.partition,
+            offset: r.record.offset,
+            eventTime: r.values.ts,
+          })),
+        );
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it("names data files <table>/dt=/hour=/<topic>+<partition>+<first offset, 20 digits>.parquet from event time", () => {
     const records = sampleRawRecords(7, 3, { startMs: Date.UTC(2026, 0, 2, 3, 59, 52), spacingMs: 1000 });
     const p = plan(decodeKafkaEvent(sampleEvent(records)));

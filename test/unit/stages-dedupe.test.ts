@@ -58,6 +58,43 @@ describe("dedupeRows", () => {
   });
 });
 
+describe("dedupeRows on files that do not overlap (the usual case, decided without a row map)", () => {
+  it("keeps every row in source order, each with its file's watermark, as the general rule does", () => {
+    // Each file: one partition, a run of offsets (some repeated, as a flatMap writes them).
+    const file = fc.record({
+      partition: fc.integer({ min: 0, max: 1 }),
+      repeats: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 8 }),
+      watermark: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(file, { minLength: 1, maxLength: 6 }), (specs) => {
+        const next = [0, 0];
+        const files: FileRows[] = specs.map((spec, i) => {
+          const rows: LineageRow[] = [];
+          for (const count of spec.repeats) {
+            const offset = next[spec.partition]!++;
+            for (let k = 0; k < count; k++) rows.push(row(offset, k, spec.partition));
+          }
+          // Keys out of offset order: the result must not depend on them.
+          const w = spec.watermark === undefined ? {} : { watermark: spec.watermark };
+          return { key: `k${(specs.length - i) % 4}-${i}`, rows, ...w };
+        });
+        const expected = files
+          .flatMap((f) => f.rows.map((r, index) => ({ r, index, w: f.watermark })))
+          .sort(
+            (a, b) =>
+              a.r._partition - b.r._partition || Number(a.r._offset - b.r._offset) || a.index - b.index,
+          )
+          .map(({ r, w }) => [r._partition, Number(r._offset), r.n, w]);
+        const { rows, duplicates, keptPerFile } = dedupeRows([...files].reverse());
+        expect(rows.map((r) => [r._partition, Number(r._offset), r.n, r._watermark])).toEqual(expected);
+        expect(duplicates).toBe(0);
+        for (const f of files) expect(keptPerFile.get(f.key)).toBe(f.rows.length);
+      }),
+    );
+  });
+});
+
 describe("offsetSpans", () => {
   it("reports first, last and distinct offsets per topic-partition", () => {
     const rows = [row(1), row(1), row(2), row(7), row(3, 0, 1)];

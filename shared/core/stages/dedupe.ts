@@ -35,6 +35,8 @@ export interface DedupeResult<R extends LineageRow> {
  * owning offsets per file keeps them all, once. Key order makes the choice deterministic.
  */
 export function dedupeRows<R extends LineageRow>(files: readonly FileRows<R>[]): DedupeResult<R> {
+  const disjoint = inDisjointOrder(files);
+  if (disjoint) return concatenated(disjoint);
   const ordered = [...files].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const owner = new Map<string, number>();
   // Offsets another file delivered with a lower watermark than the owner's: the lowest wins.
@@ -75,6 +77,52 @@ export function dedupeRows<R extends LineageRow>(files: readonly FileRows<R>[]):
       a.index - b.index,
   );
   return { rows: kept.map((k) => k.row), keptPerFile, duplicates };
+}
+
+/**
+ * The usual case, decided without a map of every row: each file holds one topic-partition in
+ * offset order (as ingest writes them) and no two files of a topic-partition overlap. Then no
+ * offset has two owners, and the files in offset order are the rows in source order. Returns
+ * the files in that order, or undefined when the general path must decide.
+ */
+function inDisjointOrder<R extends LineageRow>(files: readonly FileRows<R>[]): FileRows<R>[] | undefined {
+  const spans: { file: FileRows<R>; topic: string; partition: number; first: bigint; last: bigint }[] = [];
+  for (const file of files) {
+    const head = file.rows[0];
+    if (!head) continue;
+    let previous = head._offset;
+    for (const row of file.rows) {
+      if (row._topic !== head._topic || row._partition !== head._partition || row._offset < previous)
+        return undefined;
+      previous = row._offset;
+    }
+    spans.push({ file, topic: head._topic, partition: head._partition, first: head._offset, last: previous });
+  }
+  spans.sort(
+    (a, b) =>
+      compareText(a.topic, b.topic) ||
+      a.partition - b.partition ||
+      (a.first < b.first ? -1 : a.first > b.first ? 1 : 0),
+  );
+  for (let i = 1; i < spans.length; i++) {
+    const [a, b] = [spans[i - 1]!, spans[i]!];
+    if (a.topic === b.topic && a.partition === b.partition && b.first <= a.last) return undefined;
+  }
+  return [...spans.map((s) => s.file), ...files.filter((f) => f.rows.length === 0)];
+}
+
+/** Every row of disjoint files, in their order, each carrying its file's watermark. */
+function concatenated<R extends LineageRow>(files: readonly FileRows<R>[]): DedupeResult<R> {
+  const rows: R[] = [];
+  const keptPerFile = new Map<string, number>();
+  for (const { key, rows: fileRows, watermark } of files) {
+    for (const row of fileRows) {
+      if (watermark !== undefined) (row as Record<string, unknown>)[ROW_WATERMARK] = watermark;
+      rows.push(row);
+    }
+    keptPerFile.set(key, (keptPerFile.get(key) ?? 0) + fileRows.length);
+  }
+  return { rows, keptPerFile, duplicates: 0 };
 }
 
 /** Offset coverage of rows per topic-partition: what a manifest reports. */

@@ -27,11 +27,16 @@ import { type Granularity, MINUTE_MS, partitionBounds, timePartitionsOverlapping
 
 export interface KeyDedupe {
   readonly withinMs: number;
+  /** The top-level columns a verdict reads (keys, event time) besides the lineage columns. */
+  readonly columns: readonly string[];
   /**
    * The rows of `rows` that are later deliveries of a key. A row's verdict is exact when
    * `rows` holds every row whose event time is within `withinMs` of it (see dedupeContext).
+   * `onContentTie` is called when two rows of a key share their source offset (a flatMap's
+   * rows), the only case whose order reads every column: a caller that read fewer columns
+   * must then decide again on whole rows.
    */
-  duplicates<R extends LineageRow>(rows: readonly R[]): Set<R>;
+  duplicates<R extends LineageRow>(rows: readonly R[], onContentTie?: () => void): Set<R>;
 }
 
 /** Compiles the pipeline's `dedupe` once per cold start; undefined when it has none. */
@@ -41,21 +46,39 @@ export function compileKeyDedupe(pipeline: Pipeline): KeyDedupe | undefined {
   const withinMs = pipeline.dedupe.withinMinutes * MINUTE_MS;
   const { eventTime } = pipeline.partitioning;
   const timeOf = (r: LineageRow) => (eventTime === "kafka-timestamp" ? r._ts : r[eventTime.field]) as number;
-  const keyOf = (r: LineageRow) => readers.map((read) => valueText(read(r))).join("\u0001");
+  const [only] = readers;
+  const keyOf =
+    readers.length === 1
+      ? (r: LineageRow) => valueText(only!(r))
+      : (r: LineageRow) => readers.map((read) => valueText(read(r))).join("\u0001");
 
+  const roots = pipeline.dedupe.key.map((path) => path.split(".")[0]!);
+  if (eventTime !== "kafka-timestamp") roots.push(eventTime.field);
   return {
     withinMs,
-    duplicates(rows) {
-      const groups = new Map<string, (typeof rows)[number][]>();
+    columns: [...new Set(roots)],
+    duplicates(rows, onContentTie) {
+      const sourceOrder = (a: LineageRow, b: LineageRow) => {
+        const order = coordinateOrder(a, b);
+        if (order !== 0 || a === b) return order;
+        onContentTie?.();
+        const x = contentText(a);
+        const y = contentText(b);
+        return x < y ? -1 : x > y ? 1 : 0;
+      };
+      // Most keys occur once: a key's first row is kept as is, a list made only for a second.
+      type Row = (typeof rows)[number];
+      const groups = new Map<string, Row | Row[]>();
       for (const row of rows) {
         const key = keyOf(row);
         const group = groups.get(key);
-        if (group) group.push(row);
-        else groups.set(key, [row]);
+        if (group === undefined) groups.set(key, row);
+        else if (Array.isArray(group)) group.push(row);
+        else groups.set(key, [group, row]);
       }
-      const out = new Set<(typeof rows)[number]>();
+      const out = new Set<Row>();
       for (const group of groups.values()) {
-        if (group.length < 2) continue;
+        if (!Array.isArray(group)) continue;
         group.sort(sourceOrder);
         // Event times of the rows earlier in source order, sorted: one binary search per row.
         const seen: number[] = [];
@@ -90,14 +113,12 @@ export function dedupeContextOfRange(
   return timePartitionsOverlapping(from - withinMs, to + withinMs, granularity);
 }
 
-/** Total source order: coordinates, then (for rows of one record) their content. */
-function sourceOrder(a: LineageRow, b: LineageRow): number {
+/** Source order by coordinates; rows of one record tie (the total order then compares their content). */
+function coordinateOrder(a: LineageRow, b: LineageRow): number {
   if (a._topic !== b._topic) return a._topic < b._topic ? -1 : 1;
   if (a._partition !== b._partition) return a._partition - b._partition;
   if (a._offset !== b._offset) return a._offset < b._offset ? -1 : 1;
-  const x = contentText(a);
-  const y = contentText(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+  return 0;
 }
 
 function contentText(row: LineageRow): string {

@@ -56,15 +56,34 @@ export function maxEventTimes(
   ranges: readonly OffsetRange[],
 ): RangeEventTime[] {
   const { eventTime } = pipeline.partitioning;
-  const timeOf = (r: IngestedRow) =>
-    eventTime === "kafka-timestamp" ? r.record.timestamp : (r.values[eventTime.field] as number);
+  return maxEventTimesOf(
+    rows.map((r) => ({
+      ...r.record,
+      eventTime: eventTime === "kafka-timestamp" ? r.record.timestamp : (r.values[eventTime.field] as number),
+    })),
+    ranges,
+  );
+}
+
+/** The event time of a record's rows (their largest), at its coordinates. */
+export interface RecordTime {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly eventTime: number;
+}
+
+/** `maxEventTimes` from each record's event time, as the batch planner reports them. */
+export function maxEventTimesOf(
+  times: readonly RecordTime[],
+  ranges: readonly OffsetRange[],
+): RangeEventTime[] {
   const out = ranges.map((range) => ({ ...range, maxEventTime: null as number | null }));
   const byPartition = new Map(out.map((r) => [`${r.topic}\u0000${r.partition}`, r]));
-  for (const row of rows) {
-    const range = byPartition.get(`${row.record.topic}\u0000${row.record.partition}`);
-    if (!range || row.record.offset < range.first || row.record.offset > range.last) continue;
-    const t = timeOf(row);
-    if (range.maxEventTime === null || t > range.maxEventTime) range.maxEventTime = t;
+  for (const t of times) {
+    const range = byPartition.get(`${t.topic}\u0000${t.partition}`);
+    if (!range || t.offset < range.first || t.offset > range.last) continue;
+    if (range.maxEventTime === null || t.eventTime > range.maxEventTime) range.maxEventTime = t.eventTime;
   }
   return out;
 }

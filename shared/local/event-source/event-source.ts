@@ -61,6 +61,8 @@ export class KafkaEventSource {
   #replacing: Promise<void> | undefined;
   #stopping = false;
   #loop: Promise<void> | undefined;
+  /** The offset commit in flight, if any (one at a time, so commits land in order). */
+  #flushing: Promise<void> | undefined;
   readonly #commits = new OffsetCommits();
   readonly #abort = new AbortController();
   #failure: Error | undefined;
@@ -157,7 +159,7 @@ export class KafkaEventSource {
     const { batchSize, maxPayloadBytes } = this.config;
     const windowMs = this.config.maximumBatchingWindowInSeconds * 1000;
     while (!this.#stopping) {
-      await this.#flushCommits();
+      this.#startFlush();
       this.#resumeDrained();
       const oldest = this.#buffers.oldestArrival();
       if (oldest === undefined) {
@@ -186,7 +188,23 @@ export class KafkaEventSource {
       this.#commits.queue(records, outcome.done);
       if (outcome.aborted) break;
     }
+    // A commit still in flight (and any it chained) settles first: commits never overlap.
+    while (this.#flushing) await this.#flushing;
     await this.#flushCommits();
+  }
+
+  /**
+   * Starts committing what is pending unless a commit is in flight: the broker's round trip
+   * overlaps the next invocation instead of preceding it (it cost a round trip per batch).
+   * A commit that succeeded with more queued meanwhile is followed by the next at once; a
+   * failed one is retried on the pump's next turn, as before.
+   */
+  #startFlush(): void {
+    if (this.#flushing) return;
+    this.#flushing = this.#flushCommits().then((ok) => {
+      this.#flushing = undefined;
+      if (ok && this.#commits.size > 0 && !this.#stopping) this.#startFlush();
+    });
   }
 
   async #process(
@@ -223,9 +241,10 @@ export class KafkaEventSource {
     return sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => {});
   }
 
-  async #flushCommits(): Promise<void> {
+  /** Commits what is pending; false when the commit failed (kept for the next round). */
+  async #flushCommits(): Promise<boolean> {
     const consumer = this.#consumer;
-    if (!consumer) return;
+    if (!consumer) return false;
     try {
       const committed = await this.#commits.flush(
         (offsets) => commitConfirmed(consumer, offsets),
@@ -236,6 +255,7 @@ export class KafkaEventSource {
         this.#log("info", "offset commits resumed", { failedAttempts: this.#commitFailures });
         this.#commitFailures = 0;
       }
+      return true;
     } catch (e) {
       // Kept and retried next round (e.g. during a rebalance or a broker restart). While the
       // consumer is away every round fails at once, so warn on the first failure and then
@@ -249,6 +269,7 @@ export class KafkaEventSource {
           pendingPartitions: this.#commits.size,
         });
       }
+      return false;
     } finally {
       // kafkajs disconnects a consumer when it crashes, but a commit of ours still retrying on it
       // reconnects its client, and that connection would stay open for good (the process could not

@@ -1,3 +1,4 @@
+import type { Pipeline } from "../../core/pipeline/types.ts";
 import { type CompiledAggregation, compileAggregation } from "../../core/stages/aggregate.ts";
 import { type LineageRow, offsetSpans } from "../../core/stages/dedupe.ts";
 import { compileKeyDedupe, type KeyDedupe } from "../../core/stages/key-dedupe.ts";
@@ -28,14 +29,16 @@ export function createAggregateStage(deps: StageDeps): (input: unknown) => Promi
     (pipeline.aggregations?.tables ?? []).map((a) => [a.table, compileAggregation(pipeline, a)]),
   );
   const keyDedupe = compileKeyDedupe(pipeline);
+  const columns = aggregationColumns(pipeline, [...compiled.values()], keyDedupe);
 
   return async (input) => {
     const done = startTiming();
     const item = parseStageInput("aggregate", partitionItemSchema, input);
     const plan = await readPlan(store, pipeline, item.runId);
     const tables: AggregateTableOutput[] = [];
-    // Gold tables of one partition read the same raw partitions: load each path once.
-    const cache = new Map<string, Promise<LoadedPartition>>();
+    // Gold tables of one partition read the same raw partitions: load each path once (the
+    // columns every gold table reads; whole rows only when one needs them, see below).
+    const cache = { columns, projected: new Map(), whole: new Map() };
     for (const [table, { digest, inputs }] of Object.entries(plan.tasks[item.partition]?.aggregate ?? {})) {
       const agg = compiled.get(table);
       if (!agg) continue; // Declared when the plan ran, removed since: nothing to publish.
@@ -61,36 +64,27 @@ async function aggregatePartition(
   partition: string,
   digest: string,
   inputs: readonly string[],
-  cache: Map<string, Promise<LoadedPartition>>,
+  cache: RowCache,
   keyDedupe?: KeyDedupe,
 ): Promise<AggregateTableOutput> {
   const { pipeline, store } = deps;
   const table = agg.config.table;
-  const rows: LineageRow[] = [];
-  const stats = { files: 0, rows: 0, bytes: 0 };
-  for (const tp of inputs) {
-    const refs = plan.files[tp] ?? [];
-    for (const path of [...new Set(refs.map((r) => r.partition))]) {
-      let pending = cache.get(path);
-      if (!pending) {
-        pending = loadPartitionRows(
-          deps,
-          refs.filter((r) => r.partition === path),
-        );
-        cache.set(path, pending);
-      }
-      const loaded = await pending;
-      for (const r of loaded.rows) rows.push(r);
-      stats.files += loaded.filesIn;
-      stats.rows += loaded.rowsIn;
-      stats.bytes += loaded.bytesIn;
-    }
-  }
+  const aggregate = async (whole: boolean) => {
+    const { rows, stats } = await gather(deps, plan, inputs, cache, whole);
+    let tie = false;
+    // Gold tables count each business key once, as the published table holds it once.
+    const dropped = keyDedupe?.duplicates(rows, () => {
+      tie = true;
+    });
+    const kept = dropped && dropped.size > 0 ? rows.filter((r) => !dropped.has(r)) : rows;
+    const result = agg.compute(kept, partitionBounds(partition, pipeline.partitioning.granularity));
+    // A key tie is ordered on whole rows, and a late row is quarantined whole: read them again.
+    return { result, stats, redo: !whole && (tie || result.late.length > 0) };
+  };
+  let computed = await aggregate(false);
+  if (computed.redo) computed = await aggregate(true);
+  const { result, stats } = computed;
   const latenessMs = plan.allowedLatenessMinutes * MINUTE_MS;
-  // Gold tables count each business key once, as the published table holds it once.
-  const dropped = keyDedupe?.duplicates(rows);
-  const kept = dropped && dropped.size > 0 ? rows.filter((r) => !dropped.has(r)) : rows;
-  const result = agg.compute(kept, partitionBounds(partition, pipeline.partitioning.granularity));
 
   const lateKey = lateRecordsKey(pipeline, table, partition);
   if (result.late.length > 0) {
@@ -163,4 +157,60 @@ function summary(table: string, m: Manifest, unchanged: boolean): AggregateTable
     bytes: m.files.reduce((n, f) => n + f.bytes, 0),
     unchanged,
   };
+}
+
+/** Raw partition paths loaded by one aggregate invocation, with the columns its gold tables read or whole. */
+interface RowCache {
+  readonly columns: readonly string[];
+  readonly projected: Map<string, Promise<LoadedPartition>>;
+  readonly whole: Map<string, Promise<LoadedPartition>>;
+}
+
+/** The deduped rows of every raw partition path of `inputs` (time partitions), each path read once. */
+async function gather(
+  deps: StageDeps,
+  plan: PlanDocument,
+  inputs: readonly string[],
+  cache: RowCache,
+  whole: boolean,
+): Promise<{ rows: LineageRow[]; stats: { files: number; rows: number; bytes: number } }> {
+  const loads = whole ? cache.whole : cache.projected;
+  const rows: LineageRow[] = [];
+  const stats = { files: 0, rows: 0, bytes: 0 };
+  for (const tp of inputs) {
+    const refs = plan.files[tp] ?? [];
+    for (const path of [...new Set(refs.map((r) => r.partition))]) {
+      let pending = loads.get(path);
+      if (!pending) {
+        const files = refs.filter((r) => r.partition === path);
+        pending = loadPartitionRows(deps, files, whole ? undefined : cache.columns);
+        loads.set(path, pending);
+      }
+      const loaded = await pending;
+      for (const r of loaded.rows) rows.push(r);
+      stats.files += loaded.filesIn;
+      stats.rows += loaded.rowsIn;
+      stats.bytes += loaded.bytesIn;
+    }
+  }
+  return { rows, stats };
+}
+
+/**
+ * The top-level columns the gold tables read (group keys, measured columns, event time) and
+ * those key dedupe reads: an aggregate decodes these, not every column of the raw files.
+ */
+function aggregationColumns(
+  pipeline: Pipeline,
+  aggregations: readonly CompiledAggregation[],
+  keyDedupe: KeyDedupe | undefined,
+): string[] {
+  const roots = new Set<string>(keyDedupe?.columns ?? []);
+  const { eventTime } = pipeline.partitioning;
+  if (eventTime !== "kafka-timestamp") roots.add(eventTime.field);
+  for (const { config } of aggregations) {
+    for (const path of config.groupBy) roots.add(path.split(".")[0]!);
+    for (const m of Object.values(config.measures)) if (m.column) roots.add(m.column.split(".")[0]!);
+  }
+  return [...roots];
 }

@@ -22,10 +22,12 @@ export interface LoadedPartition {
 /**
  * Reads the committed raw files of ONE partition path and dedupes them. Dedupe is per path:
  * a flatMap may send rows of one offset to different partitions, and those are distinct rows.
+ * `columns` (top-level names) reads only those; lineage columns are always read.
  */
 export async function loadPartitionRows(
   deps: StageDeps,
   refs: readonly RawFileRef[],
+  columns?: readonly string[],
 ): Promise<LoadedPartition> {
   const schema = fileSchema(deps.pipeline);
   const limit = pLimit(deps.concurrency ?? 8);
@@ -36,7 +38,7 @@ export async function loadPartitionRows(
       limit(async () => {
         const body = await deps.store.get(ref.key);
         if (!body) throw new CorruptFileError(ref.key, "listed as committed but missing from the lake");
-        const rows = await readRows(ref.key, body, schema);
+        const rows = await readRows(ref.key, body, schema, columns && [...columns, ...LINEAGE_COLUMNS]);
         const restore = partitionValues(deps.pipeline, ref.partition);
         const lineage = (r: Record<string, unknown>, i: number) =>
           withLineage(r, ref.key, i, restore, eventField);
@@ -59,6 +61,8 @@ export async function loadPartitionRows(
     estimatedBytes,
   };
 }
+
+const LINEAGE_COLUMNS = ["_topic", "_partition", "_offset", "_ts"];
 
 /**
  * A backfill dataset written by another tool may lack lineage columns: each row then gets its

@@ -1,5 +1,5 @@
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
-import { type FileMetaData, parquetMetadata, parquetReadObjects } from "hyparquet";
+import { type FileMetaData, parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { structNormalizer } from "../../core/row-normalize.ts";
 import type { Column, TableSchema } from "../../core/schema.ts";
 import { CorruptFileError } from "../../core/stages/errors.ts";
@@ -13,9 +13,10 @@ export async function readRows(
   key: string,
   body: Uint8Array,
   schema: TableSchema,
+  columns?: readonly string[],
 ): Promise<Record<string, unknown>[]> {
   try {
-    if (key.endsWith(".parquet")) return await readParquet(body, schema);
+    if (key.endsWith(".parquet")) return await readParquet(body, project(schema, columns));
     if (key.endsWith(".jsonl.gz")) return readJsonl(gunzipSync(body), schema);
   } catch (e) {
     throw new CorruptFileError(key, `cannot read: ${e instanceof Error ? e.message : String(e)}`, {
@@ -34,10 +35,22 @@ const parsers = {
   dateFromDays: (days: number) => days,
 };
 
+/**
+ * The schema's columns named in `columns` (all when absent). A Parquet file's column chunks are
+ * apart, so a stage that needs a few columns (keys, event time, lineage) decodes only those.
+ */
+function project(schema: TableSchema, columns: readonly string[] | undefined): TableSchema {
+  if (!columns) return schema;
+  return Object.fromEntries(Object.entries(schema).filter(([name]) => columns.includes(name)));
+}
+
 async function readParquet(body: Uint8Array, schema: TableSchema): Promise<Record<string, unknown>[]> {
   const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
   const metadata = withRawDecimals(parquetMetadata(file));
-  const rows = await parquetReadObjects({ file, metadata, compressors, parsers });
+  // Only columns the file has: a dataset written by another tool may lack lineage columns.
+  const present = new Set(parquetSchema(metadata).children.map((c) => c.element.name));
+  const columns = Object.keys(schema).filter((name) => present.has(name));
+  const rows = await parquetReadObjects({ file, metadata, compressors, parsers, columns });
   const fields = Object.entries(schema);
   return rows.map((row) => {
     const out: Record<string, unknown> = {};

@@ -43,31 +43,40 @@ export async function writeVersion(
   const fields = ref.spec.fields.map((f) => {
     const path = sourcePath(ref.schema, f);
     const type = fieldAtPath(ref.schema, path)!.type as string;
+    const steps = path.split(".");
     const read = (row: Readonly<Record<string, unknown>>) =>
-      path
-        .split(".")
-        .reduce<unknown>(
-          (v, k) => (v === null || v === undefined ? v : (v as Record<string, unknown>)[k]),
-          row,
-        );
+      steps.reduce<unknown>(
+        (v, k) => (v === null || v === undefined ? v : (v as Record<string, unknown>)[k]),
+        row,
+      );
     return { name: f.name, transform: f.transform, read, type };
   });
+  // Rows are grouped by their partition values; the folder name (ISO times, escaping) is made
+  // once per group, not once per row.
   const groups = new Map<
     string,
-    { partition: Record<string, PartitionValue>; rows: Readonly<Record<string, unknown>>[] }
+    { path: string; partition: Record<string, PartitionValue>; rows: Readonly<Record<string, unknown>>[] }
   >();
+  const values: PartitionValue[] = new Array(fields.length);
   for (const row of req.rows) {
-    const partition: Record<string, PartitionValue> = {};
-    for (const f of fields) partition[f.name] = transformValue(f.transform, f.read(row), f.type);
-    const key = partitionPath(ref.spec, partition);
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      values[i] = transformValue(f.transform, f.read(row), f.type);
+    }
+    const key = values.map(valueKey).join("\u0000");
     let g = groups.get(key);
     if (!g) {
-      g = { partition, rows: [] };
+      const partition: Record<string, PartitionValue> = {};
+      fields.forEach((f, i) => {
+        partition[f.name] = values[i]!;
+      });
+      g = { path: partitionPath(ref.spec, partition), partition, rows: [] };
       groups.set(key, g);
     }
     g.rows.push(row);
   }
-  const chunks = [...groups]
+  const chunks = [...groups.values()]
+    .map((g) => [g.path, g] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .flatMap(([path, g]) =>
       splitEvenly(g.rows, groups.size === 1 ? req.fileCount : 1).map((rows) => ({
@@ -118,4 +127,9 @@ export async function writeVersion(
     { contentType: "application/json" },
   );
   return staged;
+}
+
+/** A partition value as text that no value of another type or content shares. */
+function valueKey(v: PartitionValue): string {
+  return typeof v === "string" ? JSON.stringify(v) : typeof v === "bigint" ? `${v}n` : String(v);
 }
