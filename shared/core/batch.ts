@@ -3,7 +3,7 @@ import { encodeParquet } from "./encode/parquet.ts";
 import type { PartitionBatch, RawRecord } from "./kafka-decode.ts";
 import { dataFileKey, type OffsetRange, quarantineKey } from "./keys.ts";
 import type { Pipeline } from "./pipeline/types.ts";
-import { compileRecordProcessor, type OutputRow } from "./process-record.ts";
+import { compileRecordProcessor, type OutputRow, type RecordProcessorOptions } from "./process-record.ts";
 import { quarantineLine } from "./quarantine-line.ts";
 import { fileExtension, fileSchema } from "./table-layout.ts";
 
@@ -52,8 +52,11 @@ export interface BatchPlan {
 const ROW_OVERHEAD_BYTES = 48;
 
 /** Builds the processing function of a pipeline once (cold start), then plans each batch. */
-export function compileBatchPlanner(pipeline: Pipeline): (batches: readonly PartitionBatch[]) => BatchPlan {
-  const processRecord = compileRecordProcessor(pipeline);
+export function compileBatchPlanner(
+  pipeline: Pipeline,
+  options?: RecordProcessorOptions,
+): (batches: readonly PartitionBatch[]) => BatchPlan {
+  const processRecord = compileRecordProcessor(pipeline, options);
   const schema = fileSchema(pipeline);
   const names = Object.keys(schema);
   const ext = fileExtension(pipeline);
