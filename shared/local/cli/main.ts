@@ -10,7 +10,7 @@ import { type OptionSpecs, renderHelp } from "./options.ts";
  * for the Kafka client or the state machine runner. No command module loads a pipeline when
  * imported, so a broken definition breaks only the commands that run it, never `--help`.
  */
-const COMMANDS = ["start", "invoke", "events", "produce", "run", "schema", "services"] as const;
+const COMMANDS = ["start", "invoke", "events", "produce", "run", "backfill", "schema", "services"] as const;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

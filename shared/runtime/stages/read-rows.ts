@@ -1,5 +1,6 @@
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
-import { type FileMetaData, parquetMetadata, parquetReadObjects } from "hyparquet";
+import { type FileMetaData, parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
+import { firstColumnMismatch } from "../../core/files/parquet-mapping.ts";
 import { structNormalizer } from "../../core/row-normalize.ts";
 import type { Column, TableSchema } from "../../core/schema.ts";
 import { CorruptFileError } from "../../core/stages/errors.ts";
@@ -36,7 +37,15 @@ const parsers = {
 
 async function readParquet(body: Uint8Array, schema: TableSchema): Promise<Record<string, unknown>[]> {
   const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-  const metadata = withRawDecimals(parquetMetadata(file));
+  const footer = parquetMetadata(file);
+  // A backfill dataset written by another tool may hold a column of another type: say which.
+  const mismatch = firstColumnMismatch(parquetSchema(footer), schema);
+  if (mismatch) {
+    throw new TypeError(
+      `column "${mismatch.column}": ${mismatch.found} cannot be read as the table's ${mismatch.expected}`,
+    );
+  }
+  const metadata = withRawDecimals(footer);
   const rows = await parquetReadObjects({ file, metadata, compressors, parsers });
   const fields = Object.entries(schema);
   return rows.map((row) => {
