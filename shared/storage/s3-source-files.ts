@@ -115,6 +115,11 @@ export class S3SourceFiles implements SourceFiles {
     };
   }
 
+  /** The object version an event announced (key relative to the bucket, not the prefix). */
+  announced(key: string, etag: string, size: number, time: number, versionId?: string): SourceObject {
+    return this.#object(key, etag, size, new Date(time), versionId);
+  }
+
   #object(key: string, etag?: string, size?: number, modified?: Date, versionId?: string): SourceObject {
     return {
       uri: `s3://${this.#bucket}/${encodeUriPath(key)}`,
