@@ -21,10 +21,12 @@ export function hivePartitionValues(path: string): Record<string, string | null>
 }
 
 /**
- * The path's values typed for the pipeline's columns of the same name: integers, booleans as
- * Hive writes them; everything else stays text, which the row normalizer reads (dates, times,
- * decimals). A value that is not a number where the column wants one stays text, and the row
- * then fails validation with the column named, as any other bad value does.
+ * The path's values of the pipeline's columns (a column kept only in the folders, as Spark and
+ * Hive write partition columns), typed for them: integers, booleans as Hive writes them;
+ * everything else stays text, which the row normalizer reads (dates, times, decimals). Folders
+ * of no column (`dt`, `hour` of a dataset partitioned by time) are left out: a row holds only
+ * the schema's columns. A value that is not a number where the column wants one stays text, and
+ * the row then fails validation with the column named, as any other bad value does.
  */
 export function typedPartitionValues(
   values: Readonly<Record<string, string | null>>,
@@ -33,6 +35,7 @@ export function typedPartitionValues(
   const out: Record<string, unknown> = {};
   for (const [name, text] of Object.entries(values)) {
     const type = schema[name]?.type;
+    if (type === undefined) continue;
     if (text === null) out[name] = null;
     else if ((type === "int32" || type === "double") && /^-?\d+(\.\d+)?$/.test(text))
       out[name] = Number(text);
