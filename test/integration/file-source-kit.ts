@@ -1,5 +1,6 @@
 import { gzipSync, zstdCompressSync } from "node:zlib";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
 import { definePipeline } from "../../shared/core/pipeline/define-pipeline.ts";
 import { watchFiles } from "../../shared/local/files/watch-files.ts";
 import { createFileIngest } from "../../shared/runtime/files/file-ingest.ts";
@@ -71,8 +72,17 @@ export function compress(bytes: Uint8Array, c: Compression): Uint8Array {
   return c === "gzip" ? gzipSync(bytes) : c === "zstd" ? zstdCompressSync(bytes) : bytes;
 }
 
-/** Puts an object in the S3 server and returns its ETag (quotes removed). */
+/** Puts an object in the S3 server (in parts when large, as S3 clients do) and returns its ETag, quotes removed. */
 export async function putObject(bucket: string, key: string, body: Uint8Array): Promise<string> {
+  if (body.byteLength > 16 * 1024 * 1024) {
+    const upload = new Upload({
+      client: testS3Client(),
+      params: { Bucket: bucket, Key: key, Body: body },
+      partSize: 16 * 1024 * 1024,
+    });
+    const out = await upload.done();
+    return (out.ETag ?? "").replace(/"/g, "");
+  }
   const out = await testS3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
   return (out.ETag ?? "").replace(/"/g, "");
 }
