@@ -173,6 +173,7 @@ describe("Spark and Hadoop read what lakestream writes from what Spark wrote", (
       rows: total().rows,
       ids: total().ids,
       amount: read.raw_file.amount,
+      labels: read.raw_file.labels,
     });
     expect(read.published.types).toMatchObject({
       id: "bigint",
