@@ -199,6 +199,29 @@ const observability = z.strictObject({
   freshnessAlarmHours: z.int().min(1).max(168).optional(),
 });
 
+/**
+ * The file source of pipelines with `source.files`: S3 `Object Created` events of one bucket
+ * (the lake bucket unless named) reach an SQS queue through EventBridge and feed the files
+ * ingest function. A bucket of your own must send its events to EventBridge (its
+ * `EventBridgeConfiguration`); the lake bucket is set up to.
+ */
+const files = z.strictObject({
+  bucketName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "not a valid S3 bucket name")
+    .optional(),
+  /** Messages per invocation: each is an object or a unit of one (about `unitMiB`). */
+  batchSize: z.int().min(1).max(10).default(2),
+  /** Most concurrent invocations the queue's event source starts (Lambda allows 2 to 1000). */
+  maxConcurrency: z.int().min(2).max(1000).default(10),
+  /** Deliveries of a failing message before it moves to the dead-letter queue (alarmed). */
+  maxReceiveCount: z.int().min(1).max(1000).default(5),
+  /** Uncompressed line files and Parquet files larger than this are cut into units of about this size. */
+  unitMiB: z.int().min(1).max(1024).default(32),
+  memoryMiB: z.int().min(128).max(10_240).default(2048),
+  timeoutSeconds: z.int().min(10).max(900).default(900),
+});
+
 const baseConfig = z.strictObject({
   /** Prefix of every stack name, so two environments can share an account. */
   stackPrefix: z
@@ -216,6 +239,7 @@ const baseConfig = z.strictObject({
     .optional(),
   kafka: kafka.default({ mode: "msk-serverless", vpcCidr: "10.42.0.0/16", maxAzs: 2 }),
   ingest: ingest.default(() => ingest.parse({})),
+  files: files.default(() => files.parse({})),
   lake: lake.default(() => lake.parse({})),
   glue: glue.default(() => glue.parse({})),
   catalog: catalog.default({ type: "glue" }),

@@ -20,6 +20,8 @@ export const LAKE_PREFIX = {
   quarantine: (prefix: string, table: string) => `${prefix}/${table}/`,
   /** One commit record per ingested batch. */
   commits: (table: string) => `_lakestream/commits/${table}/`,
+  /** The file source's plans and done markers, per object version. */
+  files: (table: string) => `_lakestream/files/${table}/`,
   /** A run's plan, staged versions and run record. */
   runs: (pipeline: string) => `_lakestream/runs/${pipeline}/`,
   /** The state machine's RecordFailure documents. */
@@ -47,7 +49,7 @@ export interface LakeAccess {
 }
 
 /** A function stage of a pipeline; `maintain` (merge manifests, expire snapshots, remove orphans) deletes. */
-export type LakeRole = "ingest" | "plan" | "compact" | "aggregate" | "publish" | "maintain";
+export type LakeRole = "ingest" | "ingest-files" | "plan" | "compact" | "aggregate" | "publish" | "maintain";
 
 export interface LayoutOptions {
   /** Iceberg namespace of the pipeline's published tables (the Glue database). */
@@ -78,6 +80,7 @@ function hiveTable(pipeline: Pipeline, table: string): string {
  * nothing but maintenance deletes):
  * - ingest runs user code: it writes raw, quarantine and commit records of its table, and reads
  *   them back (the replay check, and the byte comparison when a key already exists);
+ * - ingest-files is the ingest of a file source: the same, plus its plans and done markers;
  * - plan reads commit records, raw data and table metadata, writes its run documents, and
  *   creates the Iceberg tables or evolves their schemas (metadata only);
  * - compact and aggregate read raw data and run documents, write data files of their own tables
@@ -98,8 +101,14 @@ export function lakeAccess(pipeline: Pipeline, role: LakeRole, options: LayoutOp
   const iceberg = (names: readonly string[], prefix: (ns: string, t: string) => string) =>
     pipeline.sink.tableFormat === "iceberg" ? names.map((t) => prefix(ns, t)) : [];
   switch (role) {
-    case "ingest": {
-      const own = [LAKE_PREFIX.raw(table), LAKE_PREFIX.quarantine(q, table), LAKE_PREFIX.commits(table)];
+    case "ingest":
+    case "ingest-files": {
+      const own = [
+        LAKE_PREFIX.raw(table),
+        LAKE_PREFIX.quarantine(q, table),
+        LAKE_PREFIX.commits(table),
+        ...(role === "ingest-files" ? [LAKE_PREFIX.files(table)] : []),
+      ];
       return { read: own, write: own, delete: [] };
     }
     case "plan":
@@ -137,6 +146,23 @@ export function lakeAccess(pipeline: Pipeline, role: LakeRole, options: LayoutOp
         write: [LAKE_PREFIX.warehouse],
         delete: [LAKE_PREFIX.warehouse, ...hive(all)],
       };
+  }
+}
+
+/**
+ * A file source in the lake bucket must stay clear of every prefix lakestream writes: its own
+ * raw files, quarantine or bookkeeping would otherwise come back as new source files, forever.
+ */
+export function assertFileSourcePrefix(pipeline: Pipeline): void {
+  const prefix = pipeline.source.files?.prefix;
+  if (prefix === undefined) return;
+  const first = prefix.split("/")[0]!;
+  const owned = [...RESERVED_TOP_LEVEL, pipeline.sink.table, pipeline.quarantine.prefix.split("/")[0]!];
+  if (prefix === "" || !prefix.includes("/") || owned.includes(first)) {
+    throw new ConfigError(
+      `pipeline(${pipeline.name}).source.files.prefix`,
+      `"${prefix}" in the lake bucket must be a folder of its own ("landing/${pipeline.name}/"), outside ${owned.join(", ")}`,
+    );
   }
 }
 

@@ -34,6 +34,8 @@ export interface LakeBucketProps {
   readonly rawPrefixes: { readonly data: string; readonly commits: string };
   readonly rawData: RawDataLifecycle;
   readonly removalPolicy: RemovalPolicy;
+  /** Send the bucket's object events to EventBridge (a file source in the lake bucket). */
+  readonly eventBridge?: boolean;
 }
 
 /**
@@ -114,6 +116,13 @@ export class LakeBucket extends Construct {
         },
       ],
     });
+    if (props.eventBridge) {
+      // The property itself, not `eventBridgeEnabled`, which adds a custom-resource Lambda to set it.
+      (this.bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride(
+        "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled",
+        true,
+      );
+    }
   }
 
   /**

@@ -24,6 +24,8 @@ export interface PipelineAlarmsProps {
   readonly freshnessHours?: number;
   /** The schedule's dead-letter queue: a run the Scheduler could not start lands there. */
   readonly scheduleDeadLetters?: sqs.IQueue;
+  /** The file source's dead-letter queue: files (or units) that kept failing land there. */
+  readonly fileDeadLetters?: sqs.IQueue;
   readonly offsetLagThreshold: number;
   readonly quarantinedThreshold: number;
 }
@@ -153,6 +155,19 @@ export class PipelineAlarms extends Construct {
         dead,
         1,
         "the Scheduler could not start a run (see its dead-letter queue)",
+      );
+    }
+
+    if (props.fileDeadLetters) {
+      const dead = props.fileDeadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      });
+      alarm(
+        "FileDeadLetters",
+        dead,
+        1,
+        "files could not be ingested (see the file queue's dead-letter queue)",
       );
     }
 

@@ -1,13 +1,17 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as glue from "aws-cdk-lib/aws-glue";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
+import * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import type { Pipeline } from "../../shared/core/pipeline/types.ts";
 import { stageDeployed } from "../catalog-access.ts";
 import type { LakestreamConfig } from "../config.ts";
+import { FileIngest } from "../constructs/file-ingest.ts";
 import { IcebergCatalog } from "../constructs/iceberg-catalog.ts";
 import { KafkaIngest } from "../constructs/kafka-ingest.ts";
 import { LakeBucket } from "../constructs/lake-bucket.ts";
@@ -25,13 +29,14 @@ import {
   writeBackTopics,
 } from "../kafka-environment.ts";
 import {
+  assertFileSourcePrefix,
   assertOwnPrefixes,
   LAKE_PREFIX,
   type LakeRole,
   type LayoutOptions,
   lakeAccess,
 } from "../lake-layout.ts";
-import { PROJECT_ROOT, type Stage, stageEntries } from "../stage-entries.ts";
+import { FUNCTIONS_DIR, PROJECT_ROOT, type Stage, stageEntries } from "../stage-entries.ts";
 import type { SharedStack } from "./shared-stack.ts";
 
 export interface PipelineStackProps extends StackProps {
@@ -55,6 +60,9 @@ export class PipelineStack extends Stack {
   /** Where the Scheduler puts a run it could not start (after its retries). */
   readonly scheduleDeadLetters?: sqs.Queue;
   readonly kafkaIngest?: KafkaIngest;
+  /** The file source's queue, rule and dead-letter queue (pipelines with `source.files`). */
+  readonly fileIngest?: FileIngest;
+  readonly filesFunction?: LakestreamFunction;
   /** Where the Iceberg tables are registered (Iceberg pipelines only). */
   readonly catalog?: IcebergCatalog;
   /** Where the published tables live; the grants of every stage follow it. */
@@ -76,8 +84,11 @@ export class PipelineStack extends Stack {
       hivePublished: pipeline.sink.tableFormat === "hive",
     };
     assertOwnPrefixes(pipeline);
+    const filesInLake = pipeline.source.files !== undefined && config.files.bucketName === undefined;
+    if (filesInLake) assertFileSourcePrefix(pipeline);
     this.lake = new LakeBucket(this, "Lake", {
       ...config.lake,
+      eventBridge: filesInLake,
       quarantinePrefixes: [pipeline.quarantine.prefix],
       rawPrefixes: {
         data: LAKE_PREFIX.raw(pipeline.sink.table),
@@ -138,7 +149,7 @@ export class PipelineStack extends Stack {
       };
     };
 
-    if (entries.ingest) {
+    if (entries.ingest && pipeline.source.topics.length > 0) {
       const writes = producer("ingest");
       const ingest = new LakestreamFunction(this, "Ingest", {
         ...common,
@@ -159,6 +170,30 @@ export class PipelineStack extends Stack {
         settings: config.ingest,
       });
       this.grantLake(ingest.role, "ingest");
+    }
+
+    const filesEntry = join(props.functionsDir ?? FUNCTIONS_DIR, "ingest-files", "handler.ts");
+    if (pipeline.source.files && existsSync(filesEntry)) {
+      const fn = new LakestreamFunction(this, "IngestFiles", {
+        ...common,
+        entry: filesEntry,
+        stage: "ingest-files",
+        memoryMiB: config.files.memoryMiB,
+        timeout: Duration.seconds(config.files.timeoutSeconds),
+        environment: { FILES_UNIT_MIB: String(config.files.unitMiB) },
+      });
+      this.grantLake(fn.role, "ingest-files");
+      this.fileIngest = new FileIngest(this, "FileIngest", {
+        pipeline,
+        ingest: fn,
+        lake: this.lake,
+        source: config.files.bucketName
+          ? s3.Bucket.fromBucketName(this, "FileSource", config.files.bucketName)
+          : bucket,
+        settings: config.files,
+      });
+      fn.function.addEnvironment("FILES_QUEUE_URL", this.fileIngest.queue.queueUrl);
+      this.filesFunction = fn;
     }
 
     const stageFunctions: Partial<Record<LaterStage, lambda.IFunction>> = {};
@@ -209,7 +244,11 @@ export class PipelineStack extends Stack {
             (pipeline.partitioning.granularity === "hour" ? 3 : 26))
           : undefined,
       scheduleDeadLetters: this.scheduleDeadLetters,
-      functions: Object.fromEntries(Object.entries(this.functions).map(([s, f]) => [s, f.function])),
+      functions: {
+        ...Object.fromEntries(Object.entries(this.functions).map(([s, f]) => [s, f.function])),
+        ...(this.filesFunction ? { ingestFiles: this.filesFunction.function } : {}),
+      },
+      ...(this.fileIngest ? { fileDeadLetters: this.fileIngest.deadLetters } : {}),
       stateMachine: this.runs?.stateMachine,
       offsetLagThreshold: config.observability.offsetLagThreshold,
       quarantinedThreshold: config.observability.quarantinedThreshold,
@@ -229,6 +268,8 @@ export class PipelineStack extends Stack {
   grantLake(role: iam.IRole, stage: LakeRole): void {
     const why: Record<LakeRole, string> = {
       ingest: "the ingest writes and reads back its raw files, quarantine and commit records",
+      "ingest-files":
+        "the files ingest writes and reads back its raw files, quarantine, commit records and file plans",
       plan: "plan reads commit records, raw data and table metadata and writes its run documents",
       compact: "compact reads raw data and run documents and writes its table's data files",
       aggregate:

@@ -4,7 +4,7 @@ import { encodeParquet } from "./encode/parquet.ts";
 import type { PartitionBatch, RawRecord } from "./kafka-decode.ts";
 import { dataFileKey, type OffsetRange, quarantineKey } from "./keys.ts";
 import type { Pipeline } from "./pipeline/types.ts";
-import { compileRecordProcessor, type OutputRow } from "./process-record.ts";
+import { compileRecordProcessor, type OutputRow, type RecordProcessorOptions } from "./process-record.ts";
 import { quarantineLine } from "./quarantine-line.ts";
 import { fileExtension, fileSchema } from "./table-layout.ts";
 
@@ -61,7 +61,7 @@ export interface BatchPlan {
   readonly quarantineFiles: readonly PlannedQuarantine[];
 }
 
-export interface BatchPlannerOptions {
+export interface BatchPlannerOptions extends RecordProcessorOptions {
   /**
    * Keep every row as an object in `BatchPlan.rows` (default true): what write-back sends. The
    * ingest turns it off for pipelines without write-back, so a batch's rows live only in the
@@ -78,7 +78,7 @@ export function compileBatchPlanner(
   pipeline: Pipeline,
   options: BatchPlannerOptions = {},
 ): (batches: readonly PartitionBatch[]) => BatchPlan {
-  const processRecord = compileRecordProcessor(pipeline);
+  const processRecord = compileRecordProcessor(pipeline, options);
   const keepRows = options.keepRows ?? true;
   const schema = fileSchema(pipeline);
   const names = valueColumnNames(schema);

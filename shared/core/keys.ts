@@ -20,9 +20,35 @@ const TOPIC_IN_NAME_BYTES = 120;
  * distinct, deterministic and readable. The file's metadata and rows keep the full topic.
  */
 export function topicInName(topic: string): string {
-  if (Buffer.byteLength(topic) <= TOPIC_IN_NAME_BYTES) return topic;
+  const safe = KAFKA_TOPIC_CHARS.test(topic);
+  if (safe && Buffer.byteLength(topic) <= TOPIC_IN_NAME_BYTES) return topic;
   const hash = createHash("sha256").update(topic).digest("hex").slice(0, 16);
-  return `${topic.slice(0, 100)}~${hash}`;
+  if (safe) return `${topic.slice(0, 100)}~${hash}`;
+  return `${readableStem(topic)}~${hash}`;
+}
+
+/** What Kafka allows in a topic name: such a name is safe in a key as it is. */
+const KAFKA_TOPIC_CHARS = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * A source stream that is not a Kafka topic (a file's `<uri>#<version>`) is named in keys by
+ * its file name, cut to the characters keys allow, and the hash of the whole stream id: the
+ * name says which file it was, the hash keeps versions and same-named files apart.
+ */
+function readableStem(topic: string): string {
+  const path = topic.replace(/#[^#/]*$/, "");
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  let name = "";
+  try {
+    name = decodeURIComponent(base);
+  } catch {
+    name = base;
+  }
+  const stem = name
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[._]+/, "")
+    .slice(0, 80);
+  return stem === "" ? "file" : stem;
 }
 
 /** `<table>/<partition path>/<topic>+<partition>+<firstOffset>.<ext>` (a long topic shortened, see `topicInName`) */
@@ -71,12 +97,17 @@ export interface OffsetRange {
   readonly last: number;
 }
 
+/** A Kafka topic as it is; another source's stream id (a file URI) by its key-safe name. */
+function streamInKey(topic: string): string {
+  return KAFKA_TOPIC_CHARS.test(topic) ? topic : topicInName(topic);
+}
+
 /** Commit key: readable for one topic-partition, which is what Lambda sends per partition in practice. */
 export function commitKey(table: string, ranges: readonly OffsetRange[]): string {
   // A file name may hold 255 bytes on most file systems: longer identities (several
   // partitions, long topic names) are named by their hash; the record inside keeps the ranges.
   const id = ranges
-    .map((r) => `${r.topic}+${r.partition}+${padOffset(r.first)}-${padOffset(r.last)}`)
+    .map((r) => `${streamInKey(r.topic)}+${r.partition}+${padOffset(r.first)}-${padOffset(r.last)}`)
     .join(",");
   const name = Buffer.byteLength(id) <= 200 ? id : `batch-${createHash("sha256").update(id).digest("hex")}`;
   return `${commitPrefix(table)}${name}.json`;

@@ -27,12 +27,25 @@ export type RecordOutcome =
   | { readonly kind: "filtered" }
   | { readonly kind: "quarantined"; readonly error: RecordError };
 
+/** How a source other than Kafka hands its records to the same per-record path. */
+export interface RecordProcessorOptions {
+  /**
+   * Decodes a record's value in place of `source.valueFormat` (the file source: a line or row
+   * is decoded by its file's format). A throw quarantines the record as a DeserializeError.
+   */
+  readonly decodeValue?: (record: RawRecord) => unknown;
+}
+
 /**
  * Compiles the per-record path of a pipeline: deserialize → transform → validate →
  * partition. Every failure becomes a typed `RecordError`; none escapes, so one bad record
  * can never fail its batch.
  */
-export function compileRecordProcessor(pipeline: Pipeline): (record: RawRecord) => RecordOutcome {
+export function compileRecordProcessor(
+  pipeline: Pipeline,
+  options: RecordProcessorOptions = {},
+): (record: RawRecord) => RecordOutcome {
+  const { decodeValue } = options;
   const normalize: Normalizer = structNormalizer(pipeline.schema);
   const { valueFormat, keyFormat } = pipeline.source;
   return (raw) => {
@@ -58,13 +71,13 @@ export function compileRecordProcessor(pipeline: Pipeline): (record: RawRecord) 
       );
     }
     try {
-      value = deserialize(raw.value, valueFormat, "value");
+      value = decodeValue ? decodeValue(raw) : deserialize(raw.value, valueFormat, "value");
     } catch (cause) {
       return quarantined(
         new DeserializeError(
           at,
           "value",
-          `cannot deserialize the value as ${valueFormat}: ${messageOf(cause)}`,
+          `${decodeValue ? "cannot decode the value" : `cannot deserialize the value as ${valueFormat}`}: ${messageOf(cause)}`,
           {
             cause,
           },

@@ -6,10 +6,11 @@ import {
   type PlannedQuarantine,
   quarantineBody,
 } from "../core/batch.ts";
-import { decodeKafkaEvent } from "../core/kafka-decode.ts";
+import { decodeKafkaEvent, type PartitionBatch } from "../core/kafka-decode.ts";
 import type { KafkaBatchResponse } from "../core/kafka-event.ts";
 import { commitKey, type OffsetRange, quarantineKey } from "../core/keys.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
+import type { RecordProcessorOptions } from "../core/process-record.ts";
 import { type ObjectStore, StorageError } from "../storage/object-store.ts";
 import { committedCounts, type IngestSummary, NO_COUNTS, summarize } from "./ingest-summary.ts";
 
@@ -34,6 +35,8 @@ export interface IngestDeps {
   readonly writeBack?: WriteBackSink;
   /** Parallel puts per batch; S3 is latency-bound, so a few in flight cut batch time. */
   readonly concurrency?: number;
+  /** How records of a source other than Kafka are decoded (the file source). */
+  readonly records?: RecordProcessorOptions;
 }
 
 /**
@@ -43,14 +46,27 @@ export interface IngestDeps {
  * what landed before that is committed, so no later stage misses it.
  */
 export function createIngest(deps: IngestDeps): (event: unknown) => Promise<IngestResult> {
+  const ingest = createBatchIngest(deps);
+  return (event) => ingest(decodeKafkaEvent(event));
+}
+
+/**
+ * The same ingest over batches already decoded, one per source stream: what the file source
+ * feeds, with coordinates (object version, line or row) in place of Kafka's.
+ */
+export function createBatchIngest(
+  deps: IngestDeps,
+): (batches: readonly PartitionBatch[]) => Promise<IngestResult> {
   const { pipeline, store } = deps;
   // Rows as objects only for write-back; otherwise they live in their files' columns alone.
-  const plan = compileBatchPlanner(pipeline, { keepRows: Boolean(deps.writeBack && pipeline.writeBack) });
+  const plan = compileBatchPlanner(pipeline, {
+    ...deps.records,
+    keepRows: Boolean(deps.writeBack && pipeline.writeBack),
+  });
   const limit = pLimit(deps.concurrency ?? 8);
   const { table } = pipeline.sink;
 
-  return async (event) => {
-    const batches = decodeKafkaEvent(event);
+  return async (batches) => {
     const ranges = offsetRanges(batches);
     if (ranges.length === 0)
       return { summary: summarize(pipeline, [], NO_COUNTS, [], []), response: ok(), replay: false };

@@ -6,7 +6,7 @@ import type { OptionSpecs } from "../../shared/local/cli/options.ts";
 import { tempDir } from "../helpers/lake.ts";
 import { hasStack, lakestream } from "./helpers/cli.ts";
 
-const COMMANDS = ["start", "invoke", "events", "produce", "run", "services"];
+const COMMANDS = ["start", "invoke", "events", "produce", "run", "backfill", "services"];
 
 async function optionsOf(command: string): Promise<OptionSpecs> {
   const mod = (await import(`../../shared/local/cli/commands/${command}.ts`)) as { options: OptionSpecs };

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { filePipelines } from "./fixtures/file-pipelines.ts";
 import { type Synthesized, synthesize } from "./helpers/synth.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -38,13 +39,16 @@ let report: Report;
 beforeAll(() => {
   execFileSync("bash", [SCRIPT, "install"], { stdio: "inherit", timeout: 20 * 60_000 });
   scan = mkdtempSync(join(tmpdir(), "lakestream-checkov-"));
-  const variants: [string, Record<string, unknown> | undefined][] = [
-    ["default", undefined],
-    ["kms", { lake: { encryption: "kms" } }],
-    ["s3tables", { catalog: { type: "s3tables" } }],
+  const variants: [string, Record<string, unknown> | undefined, typeof filePipelines | undefined][] = [
+    ["default", undefined, undefined],
+    ["kms", { lake: { encryption: "kms" } }, undefined],
+    ["s3tables", { catalog: { type: "s3tables" } }, undefined],
+    // The file source: its queues, rule and files function, in the lake bucket and in another.
+    ["files", undefined, filePipelines],
+    ["files-bucket", { files: { bucketName: "landing-zone-123" } }, filePipelines],
   ];
-  for (const [name, lakestream] of variants) {
-    const synth = synthesize(lakestream ? { lakestream } : {});
+  for (const [name, lakestream, pipelines] of variants) {
+    const synth = synthesize({ ...(lakestream ? { lakestream } : {}), ...(pipelines ? { pipelines } : {}) });
     synths.push(synth);
     mkdirSync(join(scan, name));
     for (const file of readdirSync(synth.outdir).filter((f) => f.endsWith(".template.json"))) {

@@ -7,7 +7,8 @@
 #   python.sh install   create .services/python/venv and install test/interop/python/requirements.txt
 #                       at the versions of constraints.txt (pip cache in .services/pip-cache;
 #                       PySpark's wheel is built once and then comes from it), fetch the Spark jars into
-#                       .services/spark-jars; skipped when both are complete (marker files)
+#                       .services/spark-jars and hadoop-aws with its AWS SDK bundle into
+#                       .services/hadoop-aws-jars; skipped when complete (marker files)
 #   python.sh status    exit 0 when everything is installed
 #   python.sh path      print the venv's python (what test/helpers/python.ts runs)
 #   python.sh start|stop  nothing to run: engines start inside each test's process
@@ -35,6 +36,16 @@ JAR_COORDS=(
   "org.apache.iceberg:iceberg-spark-runtime-${SPARK_LINE}_$SCALA:$ICEBERG_VERSION"
   "org.apache.iceberg:iceberg-aws-bundle:$ICEBERG_VERSION"
 )
+# Hadoop's S3A file system for Spark's s3a:// paths: hadoop-aws of the Hadoop that PySpark ships
+# (3.4.1 in pyspark 4.0.x) and the AWS SDK v2 bundle its pom names (about 500 MB). Kept apart from
+# spark-jars, so only the tests that read s3a:// pay for loading it.
+HADOOP_VERSION=3.4.1
+AWS_SDK_BUNDLE=2.24.6
+HADOOP_AWS="$ROOT/.services/hadoop-aws-jars"
+HADOOP_AWS_COORDS=(
+  "org.apache.hadoop:hadoop-aws:$HADOOP_VERSION"
+  "software.amazon.awssdk:bundle:$AWS_SDK_BUNDLE"
+)
 
 # What the venv was built from: a change of pins or interpreter rebuilds it.
 want() { "$PYTHON" --version 2>&1 && sha256sum "$REQUIREMENTS" "$CONSTRAINTS" | cut -d' ' -f1; }
@@ -42,6 +53,10 @@ want() { "$PYTHON" --version 2>&1 && sha256sum "$REQUIREMENTS" "$CONSTRAINTS" | 
 venv_complete() { [[ -x "$VENV/bin/python" && -f "$MARKER" && "$(<"$MARKER")" == "$(want)" ]]; }
 
 jars_complete() { [[ -f "$JARS/.complete" && "$(<"$JARS/.complete")" == "${JAR_COORDS[*]}" ]]; }
+
+hadoop_aws_complete() {
+  [[ -f "$HADOOP_AWS/.complete" && "$(<"$HADOOP_AWS/.complete")" == "${HADOOP_AWS_COORDS[*]}" ]]
+}
 
 install_venv() {
   venv_complete && return 0
@@ -70,6 +85,18 @@ install_jars() {
   printf '%s' "${JAR_COORDS[*]}" >"$JARS/.complete"
 }
 
+install_hadoop_aws() {
+  hadoop_aws_complete && return 0
+  local coord
+  rm -rf "$HADOOP_AWS"
+  mkdir -p "$HADOOP_AWS"
+  # hadoop-aws's other dependencies are in PySpark's hadoop-client jars already.
+  for coord in "${HADOOP_AWS_COORDS[@]}"; do
+    ls_maven_copy "$HADOOP_AWS/$(cut -d: -f2 <<<"$coord")" "$coord"
+  done
+  printf '%s' "${HADOOP_AWS_COORDS[*]}" >"$HADOOP_AWS/.complete"
+}
+
 install() {
   command -v java >/dev/null || ls_die "java not found: Spark needs Java 17+ (Debian 'default-jdk-headless')"
   # Two runs in one checkout (two terminals, a test run beside an install) would delete each
@@ -78,11 +105,12 @@ install() {
   flock 9
   install_venv
   install_jars
+  install_hadoop_aws
 }
 
 status() {
-  if venv_complete && jars_complete; then
-    ls_log "installed: $VENV, $JARS"
+  if venv_complete && jars_complete && hadoop_aws_complete; then
+    ls_log "installed: $VENV, $JARS, $HADOOP_AWS"
   else
     ls_log "not installed (run: $0 install)"
     return 1

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { IcebergMetadataError } from "./errors.ts";
 import { fieldAtPath } from "./schema.ts";
 import type {
@@ -133,12 +134,31 @@ export function humanPartitionValue(transform: string, value: PartitionValue): s
   }
 }
 
-/** `ts_hour=2026-11-23-07/country=DE`: the folder of a partition's data files under `data/`. */
+/**
+ * `ts_hour=2026-11-23-07/country=DE`: the folder of a partition's data files under `data/`.
+ * Readers take partition values from the manifests, never from these folders, so a value with
+ * characters beyond letters, digits, `.`, `_` and `-` is named by a readable stem and a hash of
+ * the value: no escape sequence in a location, which Java's Hadoop paths read literally while
+ * URL readers decode them, and no `/` that would nest folders.
+ */
 export function partitionPath(spec: PartitionSpec, values: Readonly<Record<string, PartitionValue>>): string {
   return spec.fields
     .map(
       (f) =>
-        `${encodeURIComponent(f.name)}=${encodeURIComponent(humanPartitionValue(f.transform, values[f.name] ?? null))}`,
+        `${encodeURIComponent(f.name)}=${pathSegment(humanPartitionValue(f.transform, values[f.name] ?? null))}`,
     )
     .join("/");
+}
+
+const SAFE_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/;
+
+function pathSegment(text: string): string {
+  if (SAFE_SEGMENT.test(text)) return text;
+  const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  const stem = text
+    .normalize("NFKD")
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[._]+/, "")
+    .slice(0, 40);
+  return `${stem}~${hash}`;
 }

@@ -4,6 +4,7 @@ import { aggregationsSchema, checkAggregations } from "../stages/aggregations-sc
 import { checkDedupe, dedupeSchema } from "../stages/dedupe-schema.ts";
 import { RESERVED_LAKE_FOLDERS } from "../table-layout.ts";
 import * as z from "../zod.ts";
+import { fileSourceSchema } from "./file-source-schema.ts";
 import { columnName, identifier, topicName } from "./name-schemas.ts";
 import type { Pipeline, PipelineInput, ValueFormat } from "./types.ts";
 
@@ -43,9 +44,10 @@ const definition = z.strictObject({
   name: identifier,
   description: z._default(z.string(), ""),
   source: z.strictObject({
-    topics: z.array(topicName).check(z.minLength(1)),
+    topics: z.array(topicName),
     valueFormat: format,
     keyFormat: z._default(format, "string"),
+    files: z.optional(fileSourceSchema),
   }),
   schema: z.record(columnName, column).check(
     z.refine((s) => Object.keys(s).length > 0, "needs at least one column"),
@@ -126,6 +128,9 @@ export function definePipeline<
     throw new ConfigError([where, ...issue.path.map(String)].join("."), issue.message);
   }
   const pipeline = parsed.data as Pipeline;
+  if (pipeline.source.topics.length === 0 && !pipeline.source.files) {
+    throw new ConfigError(`${where}.source.topics`, "needs at least one topic, or a files source");
+  }
   checkPartitioning(pipeline, where);
   if (pipeline.sink.tableFormat === "iceberg" && pipeline.sink.format !== "parquet") {
     throw new ConfigError(

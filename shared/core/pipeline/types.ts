@@ -1,3 +1,4 @@
+import type { FileSourceConfig } from "../files/file-source.ts";
 import type { InferRow, TableSchema } from "../schema.ts";
 
 /** How the Kafka value (or key) bytes are deserialized before the transform sees them. */
@@ -26,10 +27,17 @@ export interface SourceRecord<V = unknown, K = unknown> {
 export type Transform<V, K, Row> = (record: SourceRecord<V, K>) => Row | Row[] | null | undefined;
 
 export interface SourceConfig<VF extends ValueFormat = ValueFormat, KF extends ValueFormat = ValueFormat> {
+  /** Kafka topics; may be empty when `files` is given. */
   readonly topics: readonly string[];
   readonly valueFormat: VF;
   /** Defaults to "string". */
   readonly keyFormat?: KF;
+  /**
+   * Files as a source, beside or instead of Kafka (docs/files.md): in AWS, objects created under
+   * `prefix` in the source bucket; locally, `lakestream run --files`. Their records go through the
+   * same transform, validation, quarantine and partitioning.
+   */
+  readonly files?: FileSourceConfig;
 }
 
 export interface PartitioningConfig {
@@ -172,7 +180,7 @@ export interface PipelineInput<S extends TableSchema, VF extends ValueFormat, KF
 export interface Pipeline {
   readonly name: string;
   readonly description: string;
-  readonly source: Required<SourceConfig>;
+  readonly source: Required<Omit<SourceConfig, "files">> & { readonly files?: FileSourceConfig };
   readonly schema: TableSchema;
   readonly transform: Transform<unknown, unknown, Record<string, unknown>>;
   readonly partitioning: Required<PartitioningConfig>;

@@ -16,6 +16,7 @@ const COMMANDS = [
   "events",
   "produce",
   "run",
+  "backfill",
   "schema",
   "schema-lock",
   "services",

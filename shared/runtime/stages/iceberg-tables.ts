@@ -13,7 +13,6 @@ import { evolveSchema } from "../../core/iceberg/schema-evolution.ts";
 import { currentSchema, defaultSpec } from "../../core/iceberg/table-metadata.ts";
 import type { Pipeline } from "../../core/pipeline/types.ts";
 import type { TableSchema } from "../../core/schema.ts";
-import { compileAggregation } from "../../core/stages/aggregate.ts";
 import type { IcebergTableRef } from "../../core/stages/plan.ts";
 import { locationOfKey } from "../../storage/locations.ts";
 import { type TableFiles, tableFiles } from "../../storage/table-files.ts";

@@ -156,10 +156,26 @@ async function committedFiles(
   return { refs, commits: keys.length };
 }
 
-/** Every data file under `<prefix>/dt=…`: a backfill source written by lakestream or another tool. */
+/**
+ * Every data file under `<prefix>/dt=…`: a backfill source written by lakestream or another tool.
+ * Spark writes `hour=6` where Hive and lakestream write `hour=06`: both name the same partition.
+ */
 async function datasetFiles(deps: StageDeps, prefix: string): Promise<RawFileRef[]> {
   const root = `${prefix}/`;
   return (await deps.store.list(root))
     .filter(({ key }) => /\.(parquet|jsonl\.gz)$/.test(key) && key.slice(root.length).startsWith("dt="))
-    .map(({ key }) => ({ key, partition: key.slice(root.length, key.lastIndexOf("/")), rows: 0 }));
+    .filter(
+      ({ key }) =>
+        !key
+          .slice(root.length)
+          .split("/")
+          .some((s) => s.startsWith("_") || s.startsWith(".")),
+    )
+    .map(({ key }) => ({
+      key,
+      partition: key
+        .slice(root.length, key.lastIndexOf("/"))
+        .replace(/^(dt=[^/]*\/hour=)(\d)(?=\/|$)/, (_, head: string, h: string) => `${head}0${h}`),
+      rows: 0,
+    }));
 }

@@ -1,5 +1,6 @@
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import { type FileMetaData, parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
+import { firstColumnMismatch } from "../../core/files/parquet-mapping.ts";
 import { structNormalizer } from "../../core/row-normalize.ts";
 import type { Column, TableSchema } from "../../core/schema.ts";
 import { CorruptFileError } from "../../core/stages/errors.ts";
@@ -46,9 +47,18 @@ function project(schema: TableSchema, columns: readonly string[] | undefined): T
 
 async function readParquet(body: Uint8Array, schema: TableSchema): Promise<Record<string, unknown>[]> {
   const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-  const metadata = withRawDecimals(parquetMetadata(file));
+  const footer = parquetMetadata(file);
+  const tree = parquetSchema(footer);
+  // A backfill dataset written by another tool may hold a column of another type: say which.
+  const mismatch = firstColumnMismatch(tree, schema);
+  if (mismatch) {
+    throw new TypeError(
+      `column "${mismatch.column}": ${mismatch.found} cannot be read as the table's ${mismatch.expected}`,
+    );
+  }
+  const metadata = withRawDecimals(footer);
   // Only columns the file has: a dataset written by another tool may lack lineage columns.
-  const present = new Set(parquetSchema(metadata).children.map((c) => c.element.name));
+  const present = new Set(tree.children.map((c) => c.element.name));
   const columns = Object.keys(schema).filter((name) => present.has(name));
   const rows = await parquetReadObjects({ file, metadata, compressors, parsers, columns });
   const fields = Object.entries(schema);

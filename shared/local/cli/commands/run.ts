@@ -8,6 +8,8 @@ import { openStore } from "../../../storage/open-store.ts";
 import type { EventSourceOptions } from "../../event-source/config.ts";
 import { KafkaEventSource } from "../../event-source/event-source.ts";
 import { looksIdle, progressLine } from "../../event-source/progress.ts";
+import { FILE_READ_OPTIONS } from "../../files/file-options.ts";
+import { runFilesMode } from "../../files/files-mode.ts";
 import { asUsage, UsageError } from "../errors.ts";
 import {
   BROKERS_OPTION,
@@ -22,11 +24,19 @@ import {
   VERBOSE_OPTION,
 } from "../options.ts";
 
-export const summary = "run a pipeline against Kafka with Lambda's event source semantics";
+export const summary =
+  "run a pipeline against Kafka with Lambda's event source semantics, or over files (--files)";
 
-export const usage = "usage: lakestream run [options]";
+export const usage =
+  "usage: lakestream run [options]   |   lakestream run --files <dir | s3://bucket/prefix> [options]";
 
 export const options = {
+  files: {
+    type: "string",
+    value: "DIR|S3URI",
+    help: "read files instead of Kafka: every file under a folder or s3://bucket/prefix once, then new ones",
+  },
+  ...FILE_READ_OPTIONS,
   ...BROKERS_OPTION,
   ...PIPELINE_OPTION,
   topic: {
@@ -40,7 +50,7 @@ export const options = {
   "until-idle": {
     type: "string",
     value: "S",
-    help: "stop once no record came for S seconds and the group's lag is 0",
+    help: "stop once no record came for S seconds and the group's lag is 0 (--files: no new file for S seconds)",
     fallback: "run until SIGINT/SIGTERM",
   },
   group: { type: "string", value: "G", help: "consumer group", fallback: "lakestream-<pipeline>" },
@@ -83,6 +93,7 @@ export const options = {
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseOptions(argv, options);
   quietLambdaLogs(values.verbose);
+  if (values.files !== undefined) return runFilesMode(values);
   const pipeline = await asUsage(async () =>
     withWriteBackTopic(await pipelineOption(values.pipeline), values["write-back"]),
   );
