@@ -87,6 +87,9 @@ ls_start_bg() {
   local pidfile="$1" log="$2"
   shift 2
   mkdir -p "$(dirname "$pidfile")" "$(dirname "$log")"
+  # A pid file left by a process that died uncleanly would pass the wait below at once and name
+  # a dead (or reused) pid; callers start only after finding the service not running.
+  rm -f "$pidfile"
   # The inner bash records its own pid and then execs CMD, so the pid file names CMD itself
   # whether or not setsid had to fork. setsid keeps a Ctrl-C in the caller's terminal from
   # reaching the service; it is stopped by pid instead.
