@@ -72,6 +72,10 @@ describe(`the pipeline against S3 failing ${RATE * 100} % of requests`, () => {
     // An outage longer than the SDK's retries: the ingest answers with partial batch responses.
     proxy.outageNow(40);
     const totals = await feedBatches(ingest, batches.slice(4), silent, tally);
+    // One outage per run of the stages, not three: each must still outlast the SDK's retries
+    // and be healed by the state machine's Retry or a rerun, but a run must be able to finish
+    // between outages (a run of the stages makes about 350 requests).
+    proxy.outage = { every: 400, length: 15 };
     const input = { pipeline: pipeline.name, trigger: "local" as const, now, runId: "faults" };
     for (let i = 0; i < 10 && runs.at(-1)?.status !== "SUCCEEDED"; i++) {
       runs.push(

@@ -17,6 +17,8 @@ export interface FaultProxy {
   /** Share of requests that get a fault, 0..1; change it at any time (0 heals). */
   rate: number;
   readonly counts: FaultCounts;
+  /** Periodic outages (see FaultProxyOptions); change them at any time, undefined stops them. */
+  outage: FaultProxyOptions["outage"];
   /** Starts an outage now: the next `length` requests all get a fault. */
   outageNow(length: number): void;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const proxy: FaultProxy = {
     url: "",
     rate: options.rate,
+    outage: options.outage,
     counts,
     outageNow: (length) => {
       counts.outages++;
@@ -89,7 +92,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
   const server: Server = createServer((req, res) => {
     counts.requests++;
-    const { outage } = options;
+    const { outage } = proxy;
     if (outage && proxy.rate > 0 && counts.requests % outage.every === 0) {
       counts.outages++;
       outageLeft = outage.length;

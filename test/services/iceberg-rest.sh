@@ -94,6 +94,11 @@ start_one() {
     "CATALOG_URI=jdbc:sqlite:file:$DB"
     "CATALOG_JDBC_SCHEMA__VERSION=V1"
     "CATALOG_WAREHOUSE=$WAREHOUSE"
+    # Iceberg's JdbcCatalog pools two connections by default. Two sqlite connections that
+    # both read and then write in a transaction deadlock, and sqlite answers one at once with
+    # SQLITE_BUSY (no lock wait helps), which clients see as HTTP 500 when commits race. One
+    # connection serializes the catalog's writes, as a single sqlite file can anyway.
+    "CATALOG_CLIENTS=1"
   )
   if [[ "$1" == disk ]]; then
     mkdir -p "$WAREHOUSE"
