@@ -110,6 +110,9 @@ describe("lakestream produce + run against the real broker (the ingest handler b
     const { code, stderr } = await lakestream(["run", "--batch-size", "20000"]).done;
     expect(code).toBe(2);
     expect(stderr).toContain("batchSize");
+    const zero = await lakestream(["run", "--concurrency", "0"]).done;
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain("--concurrency");
     const other = await lakestream(["produce", "--count", "x"]).done;
     expect(other.code).toBe(2);
   });
