@@ -21,12 +21,19 @@ import { FsObjectStore } from "../shared/storage/fs-store.ts";
  * - latency at a fixed rate: produce RATE records/s for SECONDS s; per record, the time from
  *   its Kafka timestamp (set when produced) to the moment its batch is in the lake. The
  *   batching window is part of it, as on Lambda.
- * Needs a broker at LAKESTREAM_KAFKA_BROKERS (default 127.0.0.1:9092).
+ * Needs a broker at LAKESTREAM_KAFKA_BROKERS (default 127.0.0.1:9092). BENCH_KAFKA_RECORDS,
+ * BENCH_KAFKA_RATE, BENCH_KAFKA_SECONDS, BENCH_KAFKA_BATCH and BENCH_KAFKA_CONCURRENCY change the run.
  */
 const BROKERS = (process.env.LAKESTREAM_KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
 const RECORDS = Number(process.env.BENCH_KAFKA_RECORDS ?? 100_000);
 const RATE = Number(process.env.BENCH_KAFKA_RATE ?? 2_000);
 const SECONDS = Number(process.env.BENCH_KAFKA_SECONDS ?? 10);
+/** `lakestream run`'s default batch size unless set. */
+const BATCH = Number(process.env.BENCH_KAFKA_BATCH ?? 1_000);
+/** Invocations in flight (partitions processed at once); the event source's default when unset. */
+const CONCURRENCY = process.env.BENCH_KAFKA_CONCURRENCY
+  ? Number(process.env.BENCH_KAFKA_CONCURRENCY)
+  : undefined;
 
 const kafka = new Kafka({ clientId: "lakestream-bench", brokers: BROKERS, logLevel: logLevel.NOTHING });
 
@@ -60,8 +67,9 @@ async function withRunner<T>(
       connection: { brokers: BROKERS },
       topics: [t],
       groupId: `g-${t}`,
-      batchSize: 1000,
+      batchSize: BATCH,
       reportBatchItemFailures: true,
+      ...(CONCURRENCY === undefined ? {} : { maxConcurrentInvocations: CONCURRENCY }),
     },
     wrap((event, context) => ingest(event, context)),
     {
@@ -90,7 +98,12 @@ async function until(
   }
 }
 
-async function throughput(): Promise<number> {
+/**
+ * Records/s of the backlog drain by the wall clock and per CPU-second of the main thread (where
+ * the poller and the handler run; the core's figure is measured the same way), and the whole
+ * process's CPU-seconds (GC helpers and file I/O threads too) per wall second.
+ */
+async function throughput(): Promise<{ rate: number; cpuRate: number; cpuShare: number }> {
   const t = await topic("throughput");
   const producer = kafka.producer();
   await producer.connect();
@@ -107,12 +120,21 @@ async function throughput(): Promise<number> {
     (h) => h,
     async (esm) => {
       const started = performance.now();
+      const cpu = process.cpuUsage();
+      const thread = process.threadCpuUsage();
       await until(
         () => esm.stats().recordsDone >= RECORDS,
         Number(process.env.BENCH_KAFKA_TIMEOUT_MS ?? 600_000),
         () => JSON.stringify({ ...esm.stats(), lag: [...esm.stats().lag] }),
       );
-      return Math.round(RECORDS / ((performance.now() - started) / 1000));
+      const seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
+      const main = process.threadCpuUsage(thread);
+      return {
+        rate: Math.round(RECORDS / seconds),
+        cpuRate: Math.round(RECORDS / ((main.user + main.system) / 1e6)),
+        cpuShare: (used.user + used.system) / 1e6 / seconds,
+      };
     },
   );
 }
@@ -162,10 +184,13 @@ export async function benchKafka(): Promise<Record<string, number>> {
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
   process.env.POWERTOOLS_METRICS_DISABLED = "true";
   hideKafkajsTimerWarning();
-  const recordsPerSec = await throughput();
+  const drain = await throughput();
   const { p50, p99 } = await latency();
   return {
-    kafkaToLakeRecordsPerSec: recordsPerSec,
+    kafkaToLakeRecordsPerSec: drain.rate,
+    kafkaToLakeRecordsPerCpuSec: drain.cpuRate,
+    /** CPU-seconds per wall second while draining: below 1, the pipeline waited (I/O, the broker, the load). */
+    kafkaToLakeCpuShare: drain.cpuShare,
     kafkaToLakeLatencyRatePerSec: RATE,
     kafkaToLakeLatencyP50Ms: p50,
     kafkaToLakeLatencyP99Ms: p99,

@@ -89,7 +89,10 @@ const results: Record<string, number> = {
 if (process.env.BENCH_KAFKA === "1") {
   const { benchKafka } = await import("./kafka-throughput.ts");
   const kafka = await benchKafka();
-  Object.assign(results, kafka, { kafkaToLakeVsCore: kafka.kafkaToLakeRecordsPerSec! / core.rate });
+  Object.assign(results, kafka, {
+    kafkaToLakeVsCore: kafka.kafkaToLakeRecordsPerSec! / core.rate,
+    kafkaToLakeVsCoreCpu: kafka.kafkaToLakeRecordsPerCpuSec! / core.cpuRate,
+  });
 }
 
 const pct = (x: number) => `${x.toFixed(2)}×`;

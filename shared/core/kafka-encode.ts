@@ -32,8 +32,13 @@ function encodeRecord(r: RawRecord): KafkaEventRecord {
     offset: r.offset,
     timestamp: r.timestamp,
     timestampType: r.timestampType,
-    ...(r.key === null ? {} : { key: Buffer.from(r.key).toString("base64") }),
-    value: r.value === null ? null : Buffer.from(r.value).toString("base64"),
+    ...(r.key === null ? {} : { key: base64(r.key) }),
+    value: r.value === null ? null : base64(r.value),
     headers: r.headers.map((h) => ({ [h.key]: Array.from(h.value) })),
   };
+}
+
+/** Base64 of the bytes in place: `Buffer.from(view)` would copy them first. */
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Kafka } from "kafkajs";
@@ -177,6 +177,43 @@ export function runArgs(o: {
 export async function commitCount(lake: string): Promise<number> {
   const files = await readdir(join(lake, "_lakestream", "commits"), { recursive: true }).catch(() => []);
   return files.filter((f) => String(f).endsWith(".json")).length;
+}
+
+/**
+ * The offset ranges of every commit record in the lake, per partition, in the order they were
+ * written (each partition is in one invocation at a time, so its records are written one after
+ * the other). Only the records whose key is not in `skip` (those of an earlier look).
+ */
+export async function committedRanges(lake: string, skip: ReadonlySet<string> = new Set()) {
+  const root = join(lake, "_lakestream", "commits");
+  const files = (await readdir(root, { recursive: true }).catch(() => [] as string[]))
+    .map(String)
+    .filter((f) => f.endsWith(".json") && !skip.has(f));
+  const written = [];
+  for (const f of files) {
+    const { mtimeNs } = await stat(join(root, f), { bigint: true });
+    const { batch } = JSON.parse(await readFile(join(root, f), "utf8")) as {
+      batch: { partition: number; first: number; last: number }[];
+    };
+    for (const r of batch) written.push({ ...r, at: mtimeNs });
+  }
+  written.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.first - b.first));
+  const byPartition = new Map<number, { first: number; last: number }[]>();
+  for (const { partition, first, last } of written)
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), { first, last }]);
+  return { files: new Set(files), byPartition };
+}
+
+/** The group's committed offset per partition (-1 when none). */
+export async function committedOffsets(groupId: string, topic: string): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**

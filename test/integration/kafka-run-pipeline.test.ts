@@ -4,6 +4,8 @@ import { assertKafkaReady } from "../helpers/services.ts";
 import {
   cli,
   commitCount,
+  committedOffsets,
+  committedRanges,
   expectEverythingLanded,
   expected,
   lagOf,
@@ -55,8 +57,26 @@ describe("lakestream produce + run against the real broker (the ingest handler b
     const before = await lakeRows(lake);
     const want = expected(n, 500);
     expect(before.distinctIds).toBeLessThan(want.good.size); // it really was mid-stream
+    const killedRun = await committedRanges(lake);
+    const kafkaCommitted = await committedOffsets(group, topic);
 
     await cli(runArgs({ topic, group, lake, batchSize: 200, untilIdle: 3 }));
+    // Each run wrote each partition's batches in offset order, one after the other (partitions
+    // were processed concurrently, each by one invocation at a time). The restart resumed each
+    // partition at the group's committed offset, and no commit was ahead of the lake: it
+    // repeated at most the tail the killed runner had landed but not yet committed.
+    const restartRun = await committedRanges(lake, killedRun.files);
+    for (let p = 0; p < 3; p++) {
+      const a = killedRun.byPartition.get(p) ?? [];
+      const b = restartRun.byPartition.get(p) ?? [];
+      for (const [i, r] of a.entries()) expect(r.first).toBe(i === 0 ? 0 : a[i - 1]!.last + 1);
+      for (const [i, r] of b.entries()) if (i > 0) expect(r.first).toBe(b[i - 1]!.last + 1);
+      const resumedAt = Math.max(0, kafkaCommitted.get(p) ?? -1);
+      const landedUpTo = (a.at(-1)?.last ?? -1) + 1;
+      expect(landedUpTo).toBeGreaterThanOrEqual(resumedAt);
+      expect(b[0]!.first).toBeGreaterThanOrEqual(resumedAt);
+      expect(b[0]!.first).toBeLessThanOrEqual(landedUpTo);
+    }
     const { rows: after } = await expectEverythingLanded({
       lake,
       topic,
@@ -90,6 +110,9 @@ describe("lakestream produce + run against the real broker (the ingest handler b
     const { code, stderr } = await lakestream(["run", "--batch-size", "20000"]).done;
     expect(code).toBe(2);
     expect(stderr).toContain("batchSize");
+    const zero = await lakestream(["run", "--concurrency", "0"]).done;
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain("--concurrency");
     const other = await lakestream(["produce", "--count", "x"]).done;
     expect(other.code).toBe(2);
   });

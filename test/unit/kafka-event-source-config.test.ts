@@ -47,6 +47,8 @@ describe("event source knobs are validated with Lambda's ranges and named fields
     [{ maximumRecordAgeInSeconds: 59 }, "maximumRecordAgeInSeconds"],
     [{ maximumRecordAgeInSeconds: 604_801 }, "maximumRecordAgeInSeconds"],
     [{ functionTimeoutSeconds: 901 }, "functionTimeoutSeconds"],
+    [{ maxConcurrentInvocations: 0 }, "maxConcurrentInvocations"],
+    [{ maxConcurrentInvocations: 1.5 }, "maxConcurrentInvocations"],
     [{ startingPosition: "AT_TIMESTAMP" as const }, "startingPositionTimestamp"],
     [{ startingPosition: "EARLIEST" as never }, "startingPosition"],
     [{ startingPositionTimestamp: new Date() }, "startingPositionTimestamp"],

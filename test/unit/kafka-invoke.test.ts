@@ -162,4 +162,19 @@ describe("PartitionBuffers: Lambda's batch limits", () => {
     expect(b.append("t-0", [rec(0, 0), rec(0, 1), rec(0, 2)], 0)).toBe(1);
     expect(b.take(10, 1_000_000).map((x) => x.record.offset)).toEqual([0, 1, 2]);
   });
+
+  it("leaves partitions with an invocation in flight out of the window, the size check and the batch", () => {
+    const b = new PartitionBuffers();
+    b.append("t-0", [rec(0, 0), rec(0, 1)], 100);
+    b.append("t-1", [rec(1, 0)], 200);
+    const busy = new Set(["t-0"]);
+    expect(b.oldestArrival()).toBe(100);
+    expect(b.oldestArrival(busy)).toBe(200);
+    expect(b.isFull(2, 1_000_000)).toBe(true);
+    expect(b.isFull(2, 1_000_000, busy)).toBe(false);
+    expect(b.take(10, 1_000_000, busy).map((x) => [x.record.partition, x.record.offset])).toEqual([[1, 0]]);
+    expect(b.take(10, 1_000_000, new Set(["t-0", "t-1"]))).toEqual([]);
+    expect(b.oldestArrival(busy)).toBeUndefined();
+    expect(b.take(10, 1_000_000).map((x) => x.record.offset)).toEqual([0, 1]);
+  });
 });

@@ -27,26 +27,30 @@ interface PartitionQueue {
   bytes: number;
   /** The next offset we expect; anything lower is a re-fetch of what we already hold. */
   nextOffset: number;
+  /** When its oldest waiting record arrived (undefined when empty). */
+  arrival: number | undefined;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * The records fetched but not yet handed to an invocation, per topic-partition, in offset
  * order. It forms batches the way Lambda does: up to `batchSize` records and never more than
  * the payload cap, across partitions, each partition's records in order (Lambda "reads
  * messages sequentially for each Kafka topic partition; a single payload can contain messages
- * from multiple partitions").
+ * from multiple partitions"). Partitions in `busy` (an invocation of theirs is in flight) are
+ * left out of every decision, so a partition is never in two invocations at once.
  */
 export class PartitionBuffers {
   readonly #queues = new Map<string, PartitionQueue>();
   #rotation = 0;
-  #oldestArrival: number | undefined;
   #waiters: Array<() => void> = [];
 
   /** Appends fetched records; re-fetched offsets (after a rejoin or restart) are skipped. Returns how many were new. */
   append(tp: string, records: readonly RawRecord[], now: number): number {
     let q = this.#queues.get(tp);
     if (!q) {
-      q = { tp, items: [], bytes: 0, nextOffset: -1 };
+      q = { tp, items: [], bytes: 0, nextOffset: -1, arrival: undefined };
       this.#queues.set(tp, q);
     }
     let added = 0;
@@ -59,7 +63,7 @@ export class PartitionBuffers {
       added++;
     }
     if (added > 0) {
-      this.#oldestArrival ??= now;
+      q.arrival ??= now;
       this.#wake();
     }
     return added;
@@ -68,7 +72,6 @@ export class PartitionBuffers {
   /** Forgets a partition that was revoked: its new owner reads it from the committed offset. */
   drop(tp: string): void {
     this.#queues.delete(tp);
-    if (this.count() === 0) this.#oldestArrival = undefined;
   }
 
   partitions(): string[] {
@@ -89,26 +92,35 @@ export class PartitionBuffers {
     return n;
   }
 
-  /** When the oldest buffered record arrived: Lambda's batching window runs from there. */
-  oldestArrival(): number | undefined {
-    return this.#oldestArrival;
+  /** When the oldest record of a partition not `busy` arrived: Lambda's batching window runs from there. */
+  oldestArrival(busy: ReadonlySet<string> = NONE): number | undefined {
+    let oldest: number | undefined;
+    for (const q of this.#queues.values()) {
+      if (q.arrival === undefined || busy.has(q.tp)) continue;
+      if (oldest === undefined || q.arrival < oldest) oldest = q.arrival;
+    }
+    return oldest;
   }
 
-  /** True when a batch cannot grow any more: the batch size or the payload cap is reached. */
-  isFull(batchSize: number, maxBytes: number): boolean {
-    return (
-      this.count() >= batchSize ||
-      this.bytes() + ENVELOPE_OVERHEAD + PARTITION_OVERHEAD * this.#queues.size >= maxBytes
-    );
+  /** True when a batch of the partitions not `busy` cannot grow any more: the batch size or the payload cap is reached. */
+  isFull(batchSize: number, maxBytes: number, busy: ReadonlySet<string> = NONE): boolean {
+    let count = 0;
+    let bytes = ENVELOPE_OVERHEAD;
+    for (const q of this.#queues.values()) {
+      if (q.items.length === 0 || busy.has(q.tp)) continue;
+      count += q.items.length;
+      bytes += q.bytes + PARTITION_OVERHEAD;
+    }
+    return count >= batchSize || bytes >= maxBytes;
   }
 
   /**
-   * Takes the next batch: partitions in rotating order (so none starves), each contributing its
-   * oldest records, until the batch size or the payload cap would be exceeded. A single record
-   * larger than the cap comes back alone; the caller must route it elsewhere.
+   * Takes the next batch: partitions not `busy` in rotating order (so none starves), each
+   * contributing its oldest records, until the batch size or the payload cap would be exceeded.
+   * A single record larger than the cap comes back alone; the caller must route it elsewhere.
    */
-  take(batchSize: number, maxBytes: number): BufferedRecord[] {
-    const order = [...this.#queues.values()].filter((q) => q.items.length > 0);
+  take(batchSize: number, maxBytes: number, busy: ReadonlySet<string> = NONE): BufferedRecord[] {
+    const order = [...this.#queues.values()].filter((q) => q.items.length > 0 && !busy.has(q.tp));
     if (order.length === 0) return [];
     const start = this.#rotation++ % order.length;
     const batch: BufferedRecord[] = [];
@@ -134,13 +146,13 @@ export class PartitionBuffers {
       this.#consume(q, taken);
       if (batch.length >= batchSize) break;
     }
-    // What stays behind has waited since before this batch: its window is already running.
-    if (this.count() === 0) this.#oldestArrival = undefined;
     return batch;
   }
 
+  /** What stays behind has waited since before this batch: its window keeps running. */
   #consume(q: PartitionQueue, n: number): void {
     for (const item of q.items.splice(0, n)) q.bytes -= item.size;
+    if (q.items.length === 0) q.arrival = undefined;
   }
 
   /** Resolves on the next append (or after `ms`), so the poll loop sleeps instead of spinning. */
@@ -155,7 +167,7 @@ export class PartitionBuffers {
     });
   }
 
-  /** Wakes every waiter (new records, or the event source is stopping). */
+  /** Wakes every waiter (new records, an invocation finished, or the event source is stopping). */
   wake(): void {
     this.#wake();
   }

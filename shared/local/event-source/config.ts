@@ -51,6 +51,12 @@ export interface EventSourceOptions {
   readonly functionTimeoutSeconds?: number;
   /** Backoff between retries of a failed batch (local knob; Lambda does not publish its own). */
   readonly retryBackoffMs?: { readonly initial: number; readonly max: number };
+  /**
+   * Invocations in flight at once, 1–1,000 (local knob): Lambda's Kafka pollers invoke the function
+   * for several partitions concurrently, never twice at once for one partition. Each batch then
+   * holds only partitions with nothing in flight, so each partition stays in offset order.
+   */
+  readonly maxConcurrentInvocations?: number;
 }
 
 export type ResolvedEventSourceConfig = Required<
@@ -62,6 +68,11 @@ export type ResolvedEventSourceConfig = Required<
   };
 
 export const SIX_MB = 6 * 1024 * 1024;
+/**
+ * The handler is JavaScript on one thread: invocations in flight together overlap only its waits
+ * (file writes, S3 requests) and the fetches, so a few are enough (see docs/performance.md).
+ */
+export const DEFAULT_CONCURRENT_INVOCATIONS = 4;
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
 function int(field: string, v: number, min: number, max: number, also?: number): void {
@@ -117,6 +128,8 @@ export function resolveEventSourceConfig(o: EventSourceOptions): ResolvedEventSo
   if (!(backoff.initial >= 0 && backoff.max >= backoff.initial)) {
     throw new ConfigError("retryBackoffMs", "initial must be ≥ 0 and max ≥ initial");
   }
+  const maxConcurrentInvocations = o.maxConcurrentInvocations ?? DEFAULT_CONCURRENT_INVOCATIONS;
+  int("maxConcurrentInvocations", maxConcurrentInvocations, 1, 1_000);
   const dest = o.onFailure;
   if (dest?.type === "kafka") {
     if (!TOPIC.test(dest.topic))
@@ -153,6 +166,7 @@ export function resolveEventSourceConfig(o: EventSourceOptions): ResolvedEventSo
     onFailure: dest,
     functionTimeoutSeconds,
     retryBackoffMs: backoff,
+    maxConcurrentInvocations,
     retryLimit,
   };
 }

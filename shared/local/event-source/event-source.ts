@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Admin, type Consumer, Kafka, logLevel } from "kafkajs";
 import type { RawRecord } from "../../core/kafka-decode.ts";
 import { kafkaClientConfig } from "../../runtime/kafka-connection.ts";
-import { PartitionBuffers } from "./batcher.ts";
+import { type BufferedRecord, PartitionBuffers } from "./batcher.ts";
 import {
   type EventSourceOptions,
   type ResolvedEventSourceConfig,
@@ -33,7 +33,8 @@ export interface EventSourceHooks {
  * A local Kafka event source mapping: a kafkajs consumer group that calls a handler with
  * exactly the events Lambda sends, under Lambda's rules (see config.ts, batcher.ts, invoke.ts).
  * Fetching and invoking are decoupled: eachBatch only buffers (with pause/resume as
- * backpressure), one loop forms batches and invokes the handler one batch at a time, and
+ * backpressure), one loop forms batches and invokes the handler, one batch per partition at a
+ * time and several partitions at once (maxConcurrentInvocations), and
  * offsets are committed explicitly (autoCommit off) only for records the handler finished:
  * "After successful processing, your Kafka topic is committed to your Kafka cluster."
  * A failure never commits; the records stay in memory and are retried, and if the process
@@ -60,7 +61,12 @@ export class KafkaEventSource {
   /** The replacement of a crashed consumer, while one runs. */
   #replacing: Promise<void> | undefined;
   #stopping = false;
+  /** Set when the pump must take no more batches: a batch was cut short by a stop, or could not be delivered. */
+  #halted = false;
   #loop: Promise<void> | undefined;
+  /** Invocations in flight, and the partitions they hold (none is in two at once). */
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #busy = new Set<string>();
   /** The offset commit in flight, if any (one at a time, so commits land in order). */
   #flushing: Promise<void> | undefined;
   readonly #commits = new OffsetCommits();
@@ -154,43 +160,68 @@ export class KafkaEventSource {
     return Math.max(2 * this.config.batchSize, 1_000);
   }
 
-  /** The single invoker: waits for a full batch or the batching window, invokes, commits. */
+  /**
+   * The invoker: waits for a full batch or the batching window, invokes, commits. Up to
+   * maxConcurrentInvocations batches are in flight, each made only of partitions with nothing
+   * else in flight, so every partition is processed in offset order, one invocation at a time,
+   * as Lambda's pollers do; a partition whose batch keeps failing holds back only itself.
+   */
   async #pump(): Promise<void> {
-    const { batchSize, maxPayloadBytes } = this.config;
+    const { batchSize, maxPayloadBytes, maxConcurrentInvocations } = this.config;
     const windowMs = this.config.maximumBatchingWindowInSeconds * 1000;
-    while (!this.#stopping) {
+    while (!this.#stopping && !this.#halted) {
       this.#startFlush();
       this.#resumeDrained();
-      const oldest = this.#buffers.oldestArrival();
+      if (this.#inFlight.size >= maxConcurrentInvocations) {
+        await Promise.race(this.#inFlight);
+        continue;
+      }
+      // Wakes on a fetch and when an invocation finishes (its partitions are free again).
+      const oldest = this.#buffers.oldestArrival(this.#busy);
       if (oldest === undefined) {
         await this.#buffers.waitForAppend(1_000);
         continue;
       }
       const wait = oldest + windowMs - Date.now();
-      if (wait > 0 && !this.#buffers.isFull(batchSize, maxPayloadBytes)) {
+      if (wait > 0 && !this.#buffers.isFull(batchSize, maxPayloadBytes, this.#busy)) {
         await this.#buffers.waitForAppend(wait);
         continue;
       }
-      const batch = this.#buffers.take(batchSize, maxPayloadBytes);
-      if (batch.length === 0) continue;
-      const records = batch.map((b) => b.record);
-      this.#stats.inFlight(records.length);
-      let outcome: { done: ReadonlySet<RawRecord>; aborted: boolean };
-      try {
-        outcome = await this.#process(records, batch[0]!.size);
-      } catch (e) {
-        // Only a record no invocation can carry gets here: stop without committing past it.
-        this.#failure = e as Error;
-        this.#log("error", "event source stopped", { error: (e as Error).message });
-        break;
-      }
-      this.#stats.finished(records.length, outcome.done.size);
-      this.#commits.queue(records, outcome.done);
-      if (outcome.aborted) break;
+      const batch = this.#buffers.take(batchSize, maxPayloadBytes, this.#busy);
+      if (batch.length > 0) this.#launch(batch);
     }
+    // What is in flight finishes (a stop cuts its retries short) and is committed.
+    while (this.#inFlight.size > 0) await Promise.race(this.#inFlight);
     // A commit still in flight (and any it chained) settles first: commits never overlap.
     while (this.#flushing) await this.#flushing;
     await this.#flushCommits();
+  }
+
+  /** Invokes one batch in the background; its partitions are busy until it is over. */
+  #launch(batch: BufferedRecord[]): void {
+    const records = batch.map((b) => b.record);
+    const partitions = new Set(records.map((r) => `${r.topic}-${r.partition}`));
+    for (const tp of partitions) this.#busy.add(tp);
+    this.#stats.inFlight(records.length);
+    const run = this.#process(records, batch[0]!.size)
+      .then((outcome) => {
+        this.#stats.finished(records.length, outcome.done.size);
+        this.#commits.queue(records, outcome.done);
+        if (outcome.aborted) this.#halted = true;
+      })
+      .catch((e: Error) => {
+        // Only a record no invocation can carry gets here: stop without committing past it.
+        this.#stats.finished(records.length, 0);
+        this.#failure = e;
+        this.#halted = true;
+        this.#log("error", "event source stopped", { error: e.message });
+      })
+      .finally(() => {
+        for (const tp of partitions) this.#busy.delete(tp);
+        this.#inFlight.delete(run);
+        this.#buffers.wake();
+      });
+    this.#inFlight.add(run);
   }
 
   /**

@@ -42,7 +42,7 @@ export class StatsTracker {
   }
 
   inFlight(n: number): void {
-    this.#inFlight = n;
+    this.#inFlight += n;
   }
 
   finished(n: number, done: number): void {

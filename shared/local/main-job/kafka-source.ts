@@ -46,6 +46,9 @@ export async function consumeKafka(
       startingPosition: "TRIM_HORIZON",
       maximumRetryAttempts: -1,
       reportBatchItemFailures: true,
+      // The tally reads the handler's last summary and counts commit writes between two
+      // invocations, which holds only with one invocation at a time.
+      maxConcurrentInvocations: 1,
     },
     counted,
   );

@@ -5,7 +5,7 @@ import { createIngestHandler } from "../../../runtime/ingest-handler.ts";
 import { connectionFromEnv, hideKafkajsTimerWarning } from "../../../runtime/kafka-connection.ts";
 import { ingestWriteBack } from "../../../runtime/kafka-write-back.ts";
 import { openStore } from "../../../storage/open-store.ts";
-import type { EventSourceOptions } from "../../event-source/config.ts";
+import { DEFAULT_CONCURRENT_INVOCATIONS, type EventSourceOptions } from "../../event-source/config.ts";
 import { KafkaEventSource } from "../../event-source/event-source.ts";
 import { looksIdle, progressLine } from "../../event-source/progress.ts";
 import { FILE_READ_OPTIONS } from "../../files/file-options.ts";
@@ -60,6 +60,12 @@ export const options = {
     value: "S",
     help: "seconds to gather a batch before invoking",
     fallback: "0.5",
+  },
+  concurrency: {
+    type: "string",
+    value: "N",
+    help: "most invocations in flight (Kafka), one per partition at a time",
+    fallback: String(DEFAULT_CONCURRENT_INVOCATIONS),
   },
   "starting-position": {
     type: "string",
@@ -118,6 +124,7 @@ export async function run(argv: string[]): Promise<number> {
     topics: values.topic ?? pipeline.source.topics,
     groupId: values.group ?? `lakestream-${pipeline.name}`,
     batchSize: intOption("batch-size", values["batch-size"], 1000),
+    maxConcurrentInvocations: intOption("concurrency", values.concurrency, DEFAULT_CONCURRENT_INVOCATIONS),
     maximumBatchingWindowInSeconds: windowSeconds,
     startingPosition: position,
     maximumRetryAttempts:
