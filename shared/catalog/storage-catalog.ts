@@ -49,8 +49,12 @@ export class StorageCatalog implements TableCatalog {
   }
 
   async loadTable(id: TableIdentifier): Promise<LoadedTable | undefined> {
-    const version = await this.#currentVersion(id);
-    return version === undefined ? undefined : this.#read(id, version);
+    const current = await this.#currentVersion(id);
+    if (current === undefined) return undefined;
+    // A commit whose hint write failed left readers that trust the hint (DuckDB, pyiceberg's
+    // StaticTable) on an older version; every later load (publish, maintain) puts it right.
+    if (current.hinted !== current.version) await this.#writeHint(id, current.version);
+    return this.#read(id, current.version);
   }
 
   async createTable(id: TableIdentifier, request: CreateTableRequest): Promise<LoadedTable> {
@@ -102,9 +106,10 @@ export class StorageCatalog implements TableCatalog {
   }
 
   /** The hint, then forward while the next version exists; a listing when there is no hint. */
-  async #currentVersion(id: TableIdentifier): Promise<number | undefined> {
+  async #currentVersion(id: TableIdentifier): Promise<{ version: number; hinted?: number } | undefined> {
     const hint = await this.#store.get(`${tablePrefix(id)}/metadata/version-hint.text`);
-    let version = hint ? Number.parseInt(decoder.decode(hint).trim(), 10) : Number.NaN;
+    const hinted = hint ? Number.parseInt(decoder.decode(hint).trim(), 10) : Number.NaN;
+    let version = hinted;
     if (!Number.isSafeInteger(version) || version < 1) {
       const versions = (await this.#store.list(`${tablePrefix(id)}/metadata/`))
         .map(({ key }) => VERSION_FILE.exec(key.slice(key.lastIndexOf("/") + 1))?.[1])
@@ -114,7 +119,7 @@ export class StorageCatalog implements TableCatalog {
       version = Math.max(...versions);
     }
     while ((await this.#store.get(versionKey(id, version + 1))) !== undefined) version++;
-    return version;
+    return Number.isSafeInteger(hinted) ? { version, hinted } : { version };
   }
 
   /** Best effort: a stale hint only makes readers probe forward (or read the previous version). */
