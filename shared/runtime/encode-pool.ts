@@ -1,0 +1,175 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { encodePending, type PendingFile, type PlannedFile } from "../core/batch.ts";
+import type { FileEncoderSpec } from "../core/encode/file-encoder.ts";
+import { LakestreamError } from "../core/errors.ts";
+import type { EncodeReply, EncodeRequest } from "./encode-messages.ts";
+
+/**
+ * An encode worker thread died (crashed, ran out of memory, was terminated) while it held a
+ * file. Nothing of the batch was written yet: the ingest answers with a retry of the whole batch.
+ */
+export class EncodeWorkerError extends LakestreamError {
+  override readonly name: string = "EncodeWorkerError";
+  /** Key of the file the worker was encoding. */
+  readonly file: string;
+  readonly threadId: number;
+  readonly exitCode: number | undefined;
+  constructor(file: string, threadId: number, exitCode: number | undefined, options?: ErrorOptions) {
+    super(`encode worker ${threadId} died (exit code ${exitCode ?? "none"}) encoding ${file}`, options);
+    this.file = file;
+    this.threadId = threadId;
+    this.exitCode = exitCode;
+  }
+}
+
+export interface EncodePoolOptions {
+  /** Worker threads beside the main thread; default `availableParallelism() - 1`. 0: all inline. */
+  readonly workers?: number;
+  /** The worker script; default `encode-worker` beside this module (`.ts` in source, `.mjs` in a bundle). */
+  readonly workerUrl?: URL;
+}
+
+/** Encodes a batch's data files, on worker threads when the machine has more than one vCPU. */
+export interface EncodePool {
+  /** Worker threads it uses (0 when everything is encoded inline). */
+  readonly workers: number;
+  /** The files encoded, in the order given; bytes are the same whichever thread encoded them. */
+  encode(spec: FileEncoderSpec, files: readonly PendingFile[]): Promise<PlannedFile[]>;
+  /** Ends the workers (tests, the bench); an idle pool never keeps a process alive anyway. */
+  close(): Promise<void>;
+}
+
+/**
+ * A pool of `availableParallelism() - 1` encode workers, so that a Lambda function with two or
+ * more vCPUs (1,769 MB and up) encodes a batch's files side by side: the main thread encodes
+ * too, taking the next file whenever it is free. Workers start on the first batch with two
+ * files or more (no init cost), are unref'd while idle, and are never started with one vCPU.
+ */
+export function createEncodePool(options: EncodePoolOptions = {}): EncodePool {
+  const url = options.workerUrl ?? defaultWorkerUrl();
+  let size = Math.max(0, options.workers ?? availableParallelism() - 1);
+  if (size > 0 && url.protocol === "file:" && !existsSync(fileURLToPath(url))) {
+    // A bundle shipped without its worker still ingests, one thread, and says why.
+    process.emitWarning(`encode worker ${url.href} not found: encoding on the main thread only`);
+    size = 0;
+  }
+  const threads: EncodeThread[] = [];
+  return {
+    get workers() {
+      return size;
+    },
+    async encode(spec, files) {
+      if (size === 0 || files.length < 2) return files.map((f) => encodePending(spec, f));
+      while (threads.length < Math.min(size, files.length - 1)) threads.push(new EncodeThread(url, threads));
+      const out: PlannedFile[] = new Array(files.length);
+      let next = 0;
+      let failed = false;
+      const lane = async (thread: EncodeThread) => {
+        while (next < files.length && !failed) {
+          const i = next++;
+          const { content, ...file } = files[i]!;
+          out[i] = { ...file, body: await thread.run({ spec, content }, file.key) };
+        }
+      };
+      const main = async () => {
+        while (next < files.length && !failed) {
+          const i = next++;
+          out[i] = encodePending(spec, files[i]!);
+          // Let finished workers reply and take the next file before this thread takes one more.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      };
+      const lanes = [...threads.map(lane), main()].map((p) =>
+        p.catch((e: unknown) => {
+          failed = true;
+          throw e;
+        }),
+      );
+      const settled = await Promise.allSettled(lanes);
+      const rejected = settled.find((s) => s.status === "rejected");
+      if (rejected) throw rejected.reason;
+      return out;
+    },
+    async close() {
+      await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
+    },
+  };
+}
+
+let shared: EncodePool | undefined;
+
+/** The process's pool, made on first use: what the ingest uses unless given another. */
+export function sharedEncodePool(): EncodePool {
+  shared ??= createEncodePool();
+  return shared;
+}
+
+function defaultWorkerUrl(): URL {
+  // Run from source this module is a .ts file; bundled, import.meta.url is the handler bundle's.
+  const ext = import.meta.url.endsWith(".ts") ? "ts" : "mjs";
+  return new URL(`./encode-worker.${ext}`, import.meta.url);
+}
+
+interface Job {
+  readonly id: number;
+  readonly file: string;
+  readonly resolve: (body: Uint8Array) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** One worker with at most one file in flight; it removes itself from `threads` when it dies. */
+class EncodeThread {
+  readonly worker: Worker;
+  readonly #threadId: number;
+  #job: Job | undefined;
+  #ids = 0;
+  #cause: unknown;
+
+  constructor(url: URL, threads: EncodeThread[]) {
+    this.worker = new Worker(url);
+    this.#threadId = this.worker.threadId;
+    this.worker.unref();
+    this.worker.on("message", (reply: EncodeReply) => {
+      const job = this.#job;
+      if (!job || job.id !== reply.id) return;
+      this.#job = undefined;
+      this.worker.unref();
+      if ("body" in reply) job.resolve(reply.body);
+      else job.reject(Object.assign(new Error(reply.error.message), reply.error));
+    });
+    this.worker.on("error", (e) => {
+      this.#cause = e;
+    });
+    this.worker.on("messageerror", (e) => {
+      this.#cause = e;
+      void this.worker.terminate();
+    });
+    this.worker.on("exit", (code) => {
+      const index = threads.indexOf(this);
+      if (index >= 0) threads.splice(index, 1);
+      const job = this.#job;
+      this.#job = undefined;
+      job?.reject(new EncodeWorkerError(job.file, this.#threadId, code, { cause: this.#cause }));
+    });
+  }
+
+  run(request: Omit<EncodeRequest, "id">, file: string): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const id = ++this.#ids;
+      this.#job = { id, file, resolve, reject };
+      // Busy, it keeps the process alive until the file comes back; idle, it never does.
+      this.worker.ref();
+      try {
+        this.worker.postMessage({ ...request, id } satisfies EncodeRequest);
+      } catch (e) {
+        // A value structured clone cannot copy: nothing reached the worker, which stays usable.
+        this.#job = undefined;
+        this.worker.unref();
+        reject(e);
+      }
+    });
+  }
+}
