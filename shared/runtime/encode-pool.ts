@@ -26,7 +26,7 @@ export class EncodeWorkerError extends LakestreamError {
 }
 
 export interface EncodePoolOptions {
-  /** Worker threads beside the main thread; default `availableParallelism() - 1`. 0: all inline. */
+  /** Worker threads beside the main thread; default {@link defaultEncodeWorkers}. 0: all inline. */
   readonly workers?: number;
   /** The worker script; default `encode-worker` beside this module (`.ts` in source, `.mjs` in a bundle). */
   readonly workerUrl?: URL;
@@ -43,14 +43,14 @@ export interface EncodePool {
 }
 
 /**
- * A pool of `availableParallelism() - 1` encode workers, so that a Lambda function with two or
- * more vCPUs (1,769 MB and up) encodes a batch's files side by side: the main thread encodes
+ * A pool of encode workers, one less than the vCPUs at hand, so that a Lambda function with
+ * CPU time for two threads or more encodes a batch's files side by side: the main thread encodes
  * too, taking the next file whenever it is free. Workers start on the first batch with two
  * files or more (no init cost), are unref'd while idle, and are never started with one vCPU.
  */
 export function createEncodePool(options: EncodePoolOptions = {}): EncodePool {
   const url = options.workerUrl ?? defaultWorkerUrl();
-  let size = Math.max(0, options.workers ?? availableParallelism() - 1);
+  let size = Math.max(0, options.workers ?? defaultEncodeWorkers());
   if (size > 0 && url.protocol === "file:" && !existsSync(fileURLToPath(url))) {
     // A bundle shipped without its worker still ingests, one thread, and says why.
     process.emitWarning(`encode worker ${url.href} not found: encoding on the main thread only`);
@@ -65,18 +65,20 @@ export function createEncodePool(options: EncodePoolOptions = {}): EncodePool {
       if (size === 0 || files.length < 2) return files.map((f) => encodePending(spec, f));
       while (threads.length < Math.min(size, files.length - 1)) threads.push(new EncodeThread(url, threads));
       const out: PlannedFile[] = new Array(files.length);
+      // Largest first, so the last file to finish is a small one and the threads end together.
+      const order = files.map((_, i) => i).sort((a, b) => files[b]!.rows - files[a]!.rows);
       let next = 0;
       let failed = false;
       const lane = async (thread: EncodeThread) => {
         while (next < files.length && !failed) {
-          const i = next++;
+          const i = order[next++]!;
           const { content, ...file } = files[i]!;
           out[i] = { ...file, body: await thread.run({ spec, content }, file.key) };
         }
       };
       const main = async () => {
         while (next < files.length && !failed) {
-          const i = next++;
+          const i = order[next++]!;
           out[i] = encodePending(spec, files[i]!);
           // Let finished workers reply and take the next file before this thread takes one more.
           await new Promise((resolve) => setImmediate(resolve));
@@ -97,6 +99,25 @@ export function createEncodePool(options: EncodePoolOptions = {}): EncodePool {
       await Promise.all(threads.splice(0).map((t) => t.worker.terminate()));
     },
   };
+}
+
+/** CPU time Lambda grants per MB of memory: one vCPU at 1,769 MB, six at 10,240. */
+const LAMBDA_MB_PER_VCPU = 1769;
+
+/**
+ * Worker threads worth starting: one less than the vCPUs the process may use. Lambda shows two
+ * cores at every size up to 3,008 MB but grants CPU time in proportion to memory, so in Lambda
+ * (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE` set) the vCPUs are those that memory pays for, rounded:
+ * a second thread only where it gets at least half a vCPU of its own (2,654 MB and up), since
+ * handing a file to a worker costs a few percent more CPU (copying its columns).
+ */
+export function defaultEncodeWorkers(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  cores: number = availableParallelism(),
+): number {
+  const memory = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  const vcpus = memory > 0 ? Math.min(cores, Math.round(memory / LAMBDA_MB_PER_VCPU)) : cores;
+  return Math.max(0, vcpus - 1);
 }
 
 let shared: EncodePool | undefined;

@@ -8,7 +8,12 @@ import { fileEncoderSpec } from "../../shared/core/encode/file-encoder.ts";
 import { decodeKafkaEvent } from "../../shared/core/kafka-decode.ts";
 import type { Pipeline } from "../../shared/core/pipeline/types.ts";
 import { clickstream } from "../../shared/pipelines/clickstream.ts";
-import { createEncodePool, type EncodePool, EncodeWorkerError } from "../../shared/runtime/encode-pool.ts";
+import {
+  createEncodePool,
+  defaultEncodeWorkers,
+  type EncodePool,
+  EncodeWorkerError,
+} from "../../shared/runtime/encode-pool.ts";
 import { sampleEvent, sampleRawRecords } from "../helpers/sample-events.ts";
 
 const run = promisify(execFile);
@@ -90,6 +95,20 @@ describe("encoding a batch's files on worker threads (issue 12, item 3)", () => 
     const missing = pool({ workers: 1, workerUrl: fixture("no-such-worker.mjs") });
     expect(missing.workers).toBe(0);
     expect((await missing.encode(spec, pendingFiles)).map(sha)).toEqual(inline);
+  });
+
+  it.each([
+    [undefined, 2, 1],
+    [undefined, 1, 0],
+    ["1024", 2, 0],
+    ["1769", 2, 0],
+    ["2048", 2, 0],
+    ["3008", 2, 1],
+    ["3538", 3, 1],
+    ["10240", 6, 5],
+    ["10240", 2, 1],
+  ])("memory %s MB (Lambda) on %i visible cores starts %i workers", (memory, cores, workers) => {
+    expect(defaultEncodeWorkers({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: memory }, cores)).toBe(workers);
   });
 
   it("an idle pool never keeps a process alive: a script that never closes it exits by itself", async () => {
