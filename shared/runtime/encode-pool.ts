@@ -135,29 +135,31 @@ function defaultWorkerUrl(): URL {
 }
 
 interface Job {
-  readonly id: number;
   readonly file: string;
   readonly resolve: (body: Uint8Array) => void;
   readonly reject: (e: unknown) => void;
 }
 
-/** One worker with at most one file in flight; it removes itself from `threads` when it dies. */
+/**
+ * One worker and the files sent to it, answered in turn (batches of concurrent invocations may
+ * share it); it leaves `threads` when it dies, failing every file it held.
+ */
 class EncodeThread {
   readonly worker: Worker;
   readonly #threadId: number;
-  #job: Job | undefined;
+  readonly #jobs = new Map<number, Job>();
   #ids = 0;
   #cause: unknown;
+  #exitCode: number | undefined;
+  #dead = false;
 
   constructor(url: URL, threads: EncodeThread[]) {
     this.worker = new Worker(url);
     this.#threadId = this.worker.threadId;
     this.worker.unref();
     this.worker.on("message", (reply: EncodeReply) => {
-      const job = this.#job;
-      if (!job || job.id !== reply.id) return;
-      this.#job = undefined;
-      this.worker.unref();
+      const job = this.#settle(reply.id);
+      if (!job) return;
       if ("body" in reply) job.resolve(reply.body);
       else job.reject(Object.assign(new Error(reply.error.message), reply.error));
     });
@@ -169,28 +171,40 @@ class EncodeThread {
       void this.worker.terminate();
     });
     this.worker.on("exit", (code) => {
+      this.#dead = true;
+      this.#exitCode = code;
       const index = threads.indexOf(this);
       if (index >= 0) threads.splice(index, 1);
-      const job = this.#job;
-      this.#job = undefined;
-      job?.reject(new EncodeWorkerError(job.file, this.#threadId, code, { cause: this.#cause }));
+      for (const id of [...this.#jobs.keys()]) this.#fail(id);
     });
   }
 
   run(request: Omit<EncodeRequest, "id">, file: string): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       const id = ++this.#ids;
-      this.#job = { id, file, resolve, reject };
-      // Busy, it keeps the process alive until the file comes back; idle, it never does.
+      this.#jobs.set(id, { file, resolve, reject });
+      if (this.#dead) return this.#fail(id);
+      // Busy, it keeps the process alive until its files come back; idle, it never does.
       this.worker.ref();
       try {
         this.worker.postMessage({ ...request, id } satisfies EncodeRequest);
       } catch (e) {
         // A value structured clone cannot copy: nothing reached the worker, which stays usable.
-        this.#job = undefined;
-        this.worker.unref();
+        this.#settle(id);
         reject(e);
       }
     });
+  }
+
+  #settle(id: number): Job | undefined {
+    const job = this.#jobs.get(id);
+    this.#jobs.delete(id);
+    if (this.#jobs.size === 0) this.worker.unref();
+    return job;
+  }
+
+  #fail(id: number): void {
+    const job = this.#settle(id);
+    job?.reject(new EncodeWorkerError(job.file, this.#threadId, this.#exitCode, { cause: this.#cause }));
   }
 }

@@ -57,6 +57,18 @@ describe("encoding a batch's files on worker threads (issue 12, item 3)", () => 
     },
   );
 
+  it("batches encoded at the same time on one pool (concurrent invocations) each get their own files back", async () => {
+    const p = pool({ workers: 1 });
+    const spec = fileEncoderSpec(clickstream);
+    const layout = compileBatchLayout(clickstream);
+    const planner = compileBatchPlanner(clickstream);
+    const inputs = [0, 1, 2].map((k) =>
+      decodeKafkaEvent(sampleEvent(sampleRawRecords(k * 1000, 700, { spacingMs: 40_000, partition: k }))),
+    );
+    const pooled = await Promise.all(inputs.map((b) => p.encode(spec, layout(b).pendingFiles)));
+    expect(pooled.map((files) => files.map(sha))).toEqual(inputs.map((b) => planner(b).dataFiles.map(sha)));
+  });
+
   it("a worker that exits mid-file rejects the batch with EncodeWorkerError, and the next batch gets a new worker", async () => {
     const p = pool({ workers: 1, workerUrl: fixture("exiting-encode-worker.mjs") });
     const { pendingFiles } = compileBatchLayout(clickstream)(batches());
