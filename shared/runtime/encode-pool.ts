@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { encodePending, type PendingFile, type PlannedFile } from "../core/batch.ts";
 import type { FileEncoderSpec } from "../core/encode/file-encoder.ts";
-import { LakestreamError } from "../core/errors.ts";
+import { ConfigError, LakestreamError } from "../core/errors.ts";
 import type { EncodeReply, EncodeRequest } from "./encode-messages.ts";
 
 /**
@@ -110,11 +110,17 @@ const LAMBDA_MB_PER_VCPU = 1769;
  * (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE` set) the vCPUs are those that memory pays for, rounded:
  * a second thread only where it gets at least half a vCPU of its own (2,654 MB and up), since
  * handing a file to a worker costs a few percent more CPU (copying its columns).
+ * `LAKESTREAM_ENCODE_WORKERS` overrides it (0 turns the pool off).
  */
 export function defaultEncodeWorkers(
   env: Readonly<Record<string, string | undefined>> = process.env,
   cores: number = availableParallelism(),
 ): number {
+  const set = env.LAKESTREAM_ENCODE_WORKERS;
+  if (set !== undefined && set !== "") {
+    if (!/^\d+$/.test(set)) throw new ConfigError("LAKESTREAM_ENCODE_WORKERS", `not a whole number: ${set}`);
+    return Number(set);
+  }
   const memory = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
   const vcpus = memory > 0 ? Math.min(cores, Math.round(memory / LAMBDA_MB_PER_VCPU)) : cores;
   return Math.max(0, vcpus - 1);

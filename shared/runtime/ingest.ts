@@ -68,6 +68,8 @@ export function createBatchIngest(
     keepRows: Boolean(deps.writeBack && pipeline.writeBack),
   });
   const spec = fileEncoderSpec(pipeline);
+  // Made here, so a bad LAKESTREAM_ENCODE_WORKERS fails at start; workers start on a first batch.
+  const encoder = deps.encoder ?? sharedEncodePool();
   const limit = pLimit(deps.concurrency ?? 8);
   const { table } = pipeline.sink;
 
@@ -94,7 +96,7 @@ export function createBatchIngest(
     const { pendingFiles, ...laidOut } = layout(batches);
     let dataFiles: PlannedFile[];
     try {
-      dataFiles = await (deps.encoder ?? sharedEncodePool()).encode(spec, pendingFiles);
+      dataFiles = await encoder.encode(spec, pendingFiles);
     } catch (e) {
       if (!(e instanceof EncodeWorkerError)) throw e;
       // Encoding comes before any write: the whole batch is retried, on a fresh worker.

@@ -123,6 +123,16 @@ describe("encoding a batch's files on worker threads (issue 12, item 3)", () => 
     expect(defaultEncodeWorkers({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: memory }, cores)).toBe(workers);
   });
 
+  it("LAKESTREAM_ENCODE_WORKERS overrides the sizing (0 turns the pool off); anything but a whole number names the variable", () => {
+    expect(defaultEncodeWorkers({ LAKESTREAM_ENCODE_WORKERS: "0" }, 8)).toBe(0);
+    expect(
+      defaultEncodeWorkers({ LAKESTREAM_ENCODE_WORKERS: "3", AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "1024" }, 2),
+    ).toBe(3);
+    expect(() => defaultEncodeWorkers({ LAKESTREAM_ENCODE_WORKERS: "two" }, 2)).toThrow(
+      "LAKESTREAM_ENCODE_WORKERS: not a whole number: two",
+    );
+  });
+
   it("an idle pool never keeps a process alive: a script that never closes it exits by itself", async () => {
     const { stdout } = await run(process.execPath, [join(import.meta.dirname, "fixtures/idle-pool.ts")], {
       timeout: 60_000,
