@@ -6,6 +6,7 @@ import { batchMemory } from "./batch-memory.ts";
 import { coreRate, coreWithoutEncodingRate, floorRate } from "./core-throughput.ts";
 import { costTable } from "./cost.ts";
 import { duckDbRate } from "./duckdb-reference.ts";
+import { coreInlineVsPooled } from "./encode-workers.ts";
 import { handlerBundle } from "./handler-bundle.ts";
 import { sampleBatches } from "./sample-batches.ts";
 import { stagesBench } from "./stages-throughput.ts";
@@ -32,6 +33,8 @@ coreRate(events.slice(0, 2));
 const floor = floorRate(events);
 const core = coreRate(events);
 const beforeEncoding = coreWithoutEncodingRate(events);
+// At least one worker, so the comparison runs on any machine; BENCH_ENCODE_WORKERS sets how many.
+const pooled = await coreInlineVsPooled(events, Number(process.env.BENCH_ENCODE_WORKERS ?? 1));
 const duck = await duckDbRate(ndjson, dir);
 const bundle = await handlerBundle(dir);
 const memory = await batchMemory();
@@ -68,6 +71,13 @@ const results: Record<string, number> = {
   coreVsFloorCpu: core.cpuRate / floor.cpuRate,
   coreWithoutEncodingVsFloorCpu: beforeEncoding.cpuRate / floor.cpuRate,
   coreVsDuckDbCpu: core.cpuRate / duck.cpuRate,
+  encodeWorkers: pooled.workers,
+  encodeFilesPerBatch: pooled.filesPerBatch,
+  coreInlineRecordsPerSec: Math.round(pooled.inline.rate),
+  corePooledRecordsPerSec: Math.round(pooled.pooled.rate),
+  corePooledVsInline: pooled.speedup,
+  corePooledVsInlineProcessCpu: pooled.cpuEfficiency,
+  corePooledVsInlineCriticalCpu: pooled.criticalSpeedup,
   parquetBytes: core.bytes,
   parquetFiles: core.files,
   bytesPerRecord,
@@ -102,6 +112,10 @@ lakestream bench — ${RECORDS.toLocaleString()} records, batches of ${BATCH.toL
   floor (base64 + JSON.parse)        ${n(floor.rate)} rec/s [${n(floor.cpuRate)}]   1.00×
   ingest core → Parquet (in memory)  ${n(core.rate)} rec/s [${n(core.cpuRate)}]   ${pct(results.coreVsFloor!)} [${pct(results.coreVsFloorCpu!)}] of floor (target ≥ 0.5×)
     of which before encoding         ${n(beforeEncoding.rate)} rec/s [${n(beforeEncoding.cpuRate)}]   ${pct(results.coreWithoutEncodingVsFloor!)} [${pct(results.coreWithoutEncodingVsFloorCpu!)}] of floor (decode, transform, validate, partition)
+  core, files encoded by ${pooled.workers} worker${pooled.workers === 1 ? "" : "s"} + main thread (${pooled.filesPerBatch.toFixed(1)} files a batch; median of 3 interleaved rounds each)
+    inline / pooled, wall clock      ${n(pooled.inline.rate)} / ${n(pooled.pooled.rate)} rec/s   pooled = ${pct(pooled.speedup)} inline (the load on this machine's 2 cores stretches both)
+    per CPU-second, all threads      ${n(pooled.inline.processCpuRate)} / ${n(pooled.pooled.processCpuRate)}   pooled = ${pct(pooled.cpuEfficiency)} (below 1: copying columns to the worker)
+    per CPU-second, longest thread   ${n(pooled.inline.criticalCpuRate)} / ${n(pooled.pooled.criticalCpuRate)}   pooled = ${pct(pooled.criticalSpeedup)} (the speedup with a vCPU per thread)
   DuckDB JSON → Parquet (1 thread)   ${n(duck.rate)} rec/s [${n(duck.cpuRate)}]   core = ${pct(results.coreVsDuckDb!)} [${pct(results.coreVsDuckDbCpu!)}] of DuckDB (target ≥ 0.35×)
   Parquet encoder                    hyparquet-writer ${writerVersion} (pure JavaScript, in the bundle): parquet-wasm measured no faster per row and ships a 4.9 MB module (docs/performance.md)
   ingest handler bundle              ${(bundle.bundleBytes / 1024).toFixed(0)} KiB, init ${bundle.initMs.toFixed(0)} ms (median of 5 cold imports)

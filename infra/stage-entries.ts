@@ -8,6 +8,15 @@ export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Where the handlers live: `functions/<stage>/handler.ts`. */
 export const FUNCTIONS_DIR = join(PROJECT_ROOT, "functions");
 
+/**
+ * Scripts the ingest handlers start as worker threads by path (shared/runtime/encode-pool.ts
+ * looks for `encode-worker.mjs` beside its bundle), by output name: esbuild cannot reach them by
+ * following imports, so each is bundled on its own into the function's asset.
+ */
+export const INGEST_WORKERS: Readonly<Record<string, string>> = {
+  "encode-worker": join(PROJECT_ROOT, "shared", "runtime", "encode-worker.ts"),
+};
+
 /** Every stage with a Lambda handler, in pipeline order. */
 export const ALL_STAGES = ["ingest", "plan", "compact", "aggregate", "publish", "maintain"] as const;
 export type Stage = (typeof ALL_STAGES)[number];

@@ -1,8 +1,14 @@
+import { join } from "node:path";
 import { type Duration, type RemovalPolicy, Tags } from "aws-cdk-lib";
 import type * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
+import {
+  type ICommandHooks,
+  NodejsFunction,
+  OutputFormat,
+  SourceMapMode,
+} from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { acknowledge } from "../nag.ts";
@@ -56,6 +62,11 @@ export interface LakestreamFunctionProps {
   readonly memoryMiB: number;
   readonly timeout: Duration;
   readonly environment?: Record<string, string>;
+  /**
+   * Worker scripts bundled beside the handler as `<name>.mjs`, by name: the handler starts them
+   * by path at run time, which esbuild cannot follow from the handler's imports.
+   */
+  readonly workerEntries?: Readonly<Record<string, string>>;
   /** Only for functions that must reach Kafka brokers inside a VPC. */
   readonly vpc?: {
     readonly vpc: ec2.IVpc;
@@ -152,10 +163,51 @@ export class LakestreamFunction extends Construct {
         forceDockerBundling: false,
         externalModules: [],
         define: { LAKESTREAM_PIPELINE_MODULE: pipelineModuleConstant(this) },
+        ...(props.workerEntries && Object.keys(props.workerEntries).length > 0
+          ? { commandHooks: workerBundling(props.workerEntries) }
+          : {}),
       },
     });
     Tags.of(this.function).add(STAGE_TAG, props.stage);
   }
+}
+
+/**
+ * After the handler's bundle, one more esbuild run per worker script into the same asset folder,
+ * with the handler's settings (local esbuild, ES module for Node 24, minified, external map).
+ */
+function workerBundling(entries: Readonly<Record<string, string>>): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) =>
+      Object.entries(entries).map(([name, entry]) =>
+        [
+          "npx",
+          "--no-install",
+          "esbuild",
+          "--bundle",
+          entry,
+          "--target=node24",
+          "--platform=node",
+          "--format=esm",
+          "--main-fields=module,main",
+          "--minify",
+          "--sourcemap=external",
+          "--sources-content=false",
+          "--log-level=warning",
+          `--banner:js=${ESM_REQUIRE_BANNER}`,
+          `--outfile=${join(outputDir, `${name}.mjs`)}`,
+        ]
+          .map(shellQuote)
+          .join(" "),
+      ),
+  };
+}
+
+/** One argument for `bash -c`, quoted so spaces and quotes in paths or the banner pass as they are. */
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 function pipelineModuleConstant(scope: Construct): string {

@@ -36,7 +36,7 @@ import {
   type LayoutOptions,
   lakeAccess,
 } from "../lake-layout.ts";
-import { FUNCTIONS_DIR, PROJECT_ROOT, type Stage, stageEntries } from "../stage-entries.ts";
+import { FUNCTIONS_DIR, INGEST_WORKERS, PROJECT_ROOT, type Stage, stageEntries } from "../stage-entries.ts";
 import type { SharedStack } from "./shared-stack.ts";
 
 export interface PipelineStackProps extends StackProps {
@@ -155,6 +155,7 @@ export class PipelineStack extends Stack {
         ...common,
         entry: entries.ingest,
         stage: "ingest",
+        workerEntries: INGEST_WORKERS,
         memoryMiB: config.ingest.memoryMiB,
         timeout: Duration.seconds(config.ingest.timeoutSeconds),
         environment: writes.environment,
@@ -178,6 +179,7 @@ export class PipelineStack extends Stack {
         ...common,
         entry: filesEntry,
         stage: "ingest-files",
+        workerEntries: INGEST_WORKERS,
         memoryMiB: config.files.memoryMiB,
         timeout: Duration.seconds(config.files.timeoutSeconds),
         environment: { FILES_UNIT_MIB: String(config.files.unitMiB) },

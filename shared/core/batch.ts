@@ -1,12 +1,16 @@
 import { FileColumns, valueColumnNames } from "./batch-columns.ts";
-import { encodeJsonlGzip } from "./encode/jsonl-gzip.ts";
-import { encodeParquet } from "./encode/parquet.ts";
+import {
+  encodeFile,
+  type FileContent,
+  type FileEncoderSpec,
+  fileEncoderSpec,
+} from "./encode/file-encoder.ts";
 import type { PartitionBatch, RawRecord } from "./kafka-decode.ts";
 import { dataFileKey, type OffsetRange, quarantineKey } from "./keys.ts";
 import type { Pipeline } from "./pipeline/types.ts";
 import { compileRecordProcessor, type OutputRow, type RecordProcessorOptions } from "./process-record.ts";
 import { quarantineLine } from "./quarantine-line.ts";
-import { fileExtension, fileSchema } from "./table-layout.ts";
+import { fileExtension } from "./table-layout.ts";
 
 /** One encoded output file, ready to put. */
 export interface PlannedFile {
@@ -61,6 +65,16 @@ export interface BatchPlan {
   readonly quarantineFiles: readonly PlannedQuarantine[];
 }
 
+/** A data file laid out but not encoded yet: its content is plain data another thread can encode. */
+export interface PendingFile extends Omit<PlannedFile, "body"> {
+  readonly content: FileContent;
+}
+
+/** A batch's plan before its data files are encoded (quarantine files are cheap and come encoded). */
+export interface BatchLayout extends Omit<BatchPlan, "dataFiles"> {
+  readonly pendingFiles: readonly PendingFile[];
+}
+
 export interface BatchPlannerOptions extends RecordProcessorOptions {
   /**
    * Keep every row as an object in `BatchPlan.rows` (default true): what write-back sends. The
@@ -78,25 +92,42 @@ export function compileBatchPlanner(
   pipeline: Pipeline,
   options: BatchPlannerOptions = {},
 ): (batches: readonly PartitionBatch[]) => BatchPlan {
+  const layout = compileBatchLayout(pipeline, options);
+  const spec = fileEncoderSpec(pipeline);
+  return (batches) => {
+    const { pendingFiles, ...rest } = layout(batches);
+    return { ...rest, dataFiles: pendingFiles.map((f) => encodePending(spec, f)) };
+  };
+}
+
+/** Encodes a pending file into the file it plans. */
+export function encodePending(spec: FileEncoderSpec, { content, ...file }: PendingFile): PlannedFile {
+  return { ...file, body: encodeFile(spec, content) };
+}
+
+/**
+ * The planner without its last step: files laid out, not encoded. Encoding is most of a batch's
+ * CPU and each file is independent, so the runtime can encode them on other threads
+ * (shared/runtime/encode-pool.ts) while this stays pure.
+ */
+export function compileBatchLayout(
+  pipeline: Pipeline,
+  options: BatchPlannerOptions = {},
+): (batches: readonly PartitionBatch[]) => BatchLayout {
   const processRecord = compileRecordProcessor(pipeline, options);
   const keepRows = options.keepRows ?? true;
-  const schema = fileSchema(pipeline);
-  const names = valueColumnNames(schema);
+  const names = valueColumnNames(fileEncoderSpec(pipeline).schema);
   const ext = fileExtension(pipeline);
   const targetBytes = pipeline.sink.targetFileSizeMiB * 1024 * 1024;
   const { table } = pipeline.sink;
   const { eventTime } = pipeline.partitioning;
   const timeOf = (values: Readonly<Record<string, unknown>>, record: RawRecord) =>
     eventTime === "kafka-timestamp" ? record.timestamp : (values[eventTime.field] as number);
-  const encode = (columns: Record<string, unknown[]>, meta: Record<string, string>) =>
-    pipeline.sink.format === "parquet"
-      ? encodeParquet(schema, columns, { compression: pipeline.sink.compression, metadata: meta })
-      : encodeJsonlGzip(schema, columns);
 
   return (batches) => {
     const rows: ProcessedRow[] = [];
     const eventTimes: RecordEventTime[] = [];
-    const dataFiles: PlannedFile[] = [];
+    const pendingFiles: PendingFile[] = [];
     const quarantineFiles: PlannedQuarantine[] = [];
     let filtered = 0;
     const filteredOffsets = new Map<string, number[]>();
@@ -150,9 +181,9 @@ export function compileBatchPlanner(
             "lakestream.table": table,
             "lakestream.offsets": `${topic}+${partition}+${first}-${last}`,
           };
-          dataFiles.push({
+          pendingFiles.push({
             key: dataFileKey(table, path, topic, partition, first, ext),
-            body: encode(part.columns(), meta),
+            content: { columns: part.columns(), metadata: meta },
             topic,
             partition,
             firstOffset: first,
@@ -185,7 +216,7 @@ export function compileBatchPlanner(
       quarantined,
       rows,
       eventTimes,
-      dataFiles,
+      pendingFiles,
       quarantineFiles,
     };
   };

@@ -1,17 +1,19 @@
 import pLimit from "p-limit";
 import {
-  compileBatchPlanner,
+  compileBatchLayout,
   offsetRanges,
   type PlannedFile,
   type PlannedQuarantine,
   quarantineBody,
 } from "../core/batch.ts";
+import { fileEncoderSpec } from "../core/encode/file-encoder.ts";
 import { decodeKafkaEvent, type PartitionBatch } from "../core/kafka-decode.ts";
 import type { KafkaBatchResponse } from "../core/kafka-event.ts";
 import { commitKey, type OffsetRange, quarantineKey } from "../core/keys.ts";
 import type { Pipeline } from "../core/pipeline/types.ts";
 import type { RecordProcessorOptions } from "../core/process-record.ts";
 import { type ObjectStore, StorageError } from "../storage/object-store.ts";
+import { type EncodePool, EncodeWorkerError, sharedEncodePool } from "./encode-pool.ts";
 import { committedCounts, type IngestSummary, NO_COUNTS, summarize } from "./ingest-summary.ts";
 
 export type { IngestSummary } from "./ingest-summary.ts";
@@ -37,6 +39,8 @@ export interface IngestDeps {
   readonly concurrency?: number;
   /** How records of a source other than Kafka are decoded (the file source). */
   readonly records?: RecordProcessorOptions;
+  /** Encodes each batch's data files; default: the process's pool, with workers only beside spare vCPUs. */
+  readonly encoder?: EncodePool;
 }
 
 /**
@@ -59,10 +63,13 @@ export function createBatchIngest(
 ): (batches: readonly PartitionBatch[]) => Promise<IngestResult> {
   const { pipeline, store } = deps;
   // Rows as objects only for write-back; otherwise they live in their files' columns alone.
-  const plan = compileBatchPlanner(pipeline, {
+  const layout = compileBatchLayout(pipeline, {
     ...deps.records,
     keepRows: Boolean(deps.writeBack && pipeline.writeBack),
   });
+  const spec = fileEncoderSpec(pipeline);
+  // Made here, so a bad LAKESTREAM_ENCODE_WORKERS fails at start; workers start on a first batch.
+  const encoder = deps.encoder ?? sharedEncodePool();
   const limit = pLimit(deps.concurrency ?? 8);
   const { table } = pipeline.sink;
 
@@ -86,7 +93,21 @@ export function createBatchIngest(
     if (previous)
       return { summary: JSON.parse(new TextDecoder().decode(previous)), response: ok(), replay: true };
 
-    const planned = plan(batches);
+    const { pendingFiles, ...laidOut } = layout(batches);
+    let dataFiles: PlannedFile[];
+    try {
+      dataFiles = await encoder.encode(spec, pendingFiles);
+    } catch (e) {
+      if (!(e instanceof EncodeWorkerError)) throw e;
+      // Encoding comes before any write: the whole batch is retried, on a fresh worker.
+      return {
+        summary: summarize(pipeline, [], NO_COUNTS, [], []),
+        response: retryAll(ranges),
+        replay: false,
+        failure: describe(e),
+      };
+    }
+    const planned = { ...laidOut, dataFiles };
     const failedAt = new Map<string, number>();
     let failure: string | undefined;
     const markFailed = (topic: string, partition: number, offset: number, error: unknown) => {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { FUNCTIONS_DIR, stageEntries } from "../../infra/stage-entries.ts";
+import { FUNCTIONS_DIR, INGEST_WORKERS, stageEntries } from "../../infra/stage-entries.ts";
 
 /**
  * Regression test of issue 11, item 14: every package a Lambda bundle holds must be a runtime
@@ -24,7 +24,8 @@ function packageOf(input: string): string | undefined {
 describe("packages bundled into the Lambda handlers (issue 11, item 14)", () => {
   // The file source's ingest has no stage of the state machine but is bundled alike.
   const files: [string, string][] = [["ingest-files", join(FUNCTIONS_DIR, "ingest-files", "handler.ts")]];
-  it.each([...Object.entries(stageEntries()), ...files])(
+  // The ingest's worker scripts are bundled on their own into the same asset.
+  it.each([...Object.entries(stageEntries()), ...files, ...Object.entries(INGEST_WORKERS)])(
     "%s: each one its code imports is a runtime dependency",
     async (_stage, entry) => {
       const result = await build({
