@@ -17,6 +17,14 @@ export const INGEST_WORKERS: Readonly<Record<string, string>> = {
   "encode-worker": join(PROJECT_ROOT, "shared", "runtime", "encode-worker.ts"),
 };
 
+/**
+ * The ingest functions' V8 flags. A batch's own data is about 2 MB, but under the ingest's
+ * allocation rate V8 widens its young generation to tens of MB, which is most of the memory a
+ * batch costs (8x the batch; 0.4x with a 4 MB semi-space, throughput within the bench's noise:
+ * docs/performance.md), and memory is what a Lambda function is priced by.
+ */
+export const INGEST_NODE_OPTIONS: readonly string[] = ["--max-semi-space-size=4"];
+
 /** Every stage with a Lambda handler, in pipeline order. */
 export const ALL_STAGES = ["ingest", "plan", "compact", "aggregate", "publish", "maintain"] as const;
 export type Stage = (typeof ALL_STAGES)[number];

@@ -67,6 +67,8 @@ export interface LakestreamFunctionProps {
    * by path at run time, which esbuild cannot follow from the handler's imports.
    */
   readonly workerEntries?: Readonly<Record<string, string>>;
+  /** Node and V8 flags beside `--enable-source-maps`, for NODE_OPTIONS. */
+  readonly nodeOptions?: readonly string[];
   /** Only for functions that must reach Kafka brokers inside a VPC. */
   readonly vpc?: {
     readonly vpc: ec2.IVpc;
@@ -145,7 +147,7 @@ export class LakestreamFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.logLevel,
         // Stage outputs are counts, but a trace is no place for anything a handler returns.
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: "false",
-        NODE_OPTIONS: "--enable-source-maps",
+        NODE_OPTIONS: ["--enable-source-maps", ...(props.nodeOptions ?? [])].join(" "),
         ...props.environment,
       },
       bundling: {

@@ -36,7 +36,14 @@ import {
   type LayoutOptions,
   lakeAccess,
 } from "../lake-layout.ts";
-import { FUNCTIONS_DIR, INGEST_WORKERS, PROJECT_ROOT, type Stage, stageEntries } from "../stage-entries.ts";
+import {
+  FUNCTIONS_DIR,
+  INGEST_NODE_OPTIONS,
+  INGEST_WORKERS,
+  PROJECT_ROOT,
+  type Stage,
+  stageEntries,
+} from "../stage-entries.ts";
 import type { SharedStack } from "./shared-stack.ts";
 
 export interface PipelineStackProps extends StackProps {
@@ -156,6 +163,7 @@ export class PipelineStack extends Stack {
         entry: entries.ingest,
         stage: "ingest",
         workerEntries: INGEST_WORKERS,
+        nodeOptions: INGEST_NODE_OPTIONS,
         memoryMiB: config.ingest.memoryMiB,
         timeout: Duration.seconds(config.ingest.timeoutSeconds),
         environment: writes.environment,
@@ -180,6 +188,7 @@ export class PipelineStack extends Stack {
         entry: filesEntry,
         stage: "ingest-files",
         workerEntries: INGEST_WORKERS,
+        nodeOptions: INGEST_NODE_OPTIONS,
         memoryMiB: config.files.memoryMiB,
         timeout: Duration.seconds(config.files.timeoutSeconds),
         environment: { FILES_UNIT_MIB: String(config.files.unitMiB) },

@@ -48,12 +48,22 @@ describe("synthesized with stand-in handlers (fixtures/functions), bundling skip
             POWERTOOLS_SERVICE_NAME: "lakestream-ingest",
             POWERTOOLS_METRICS_NAMESPACE: "Lakestream",
             POWERTOOLS_LOG_LEVEL: "INFO",
-            NODE_OPTIONS: "--enable-source-maps",
+            // A small young generation: planning a batch no longer grows the heap 8x the batch.
+            NODE_OPTIONS: "--enable-source-maps --max-semi-space-size=4",
           }),
         },
         Tags: Match.arrayWith([{ Key: "lakestream:stage", Value: "ingest" }]),
       });
       orders.resourcePropertiesCountIs("AWS::Logs::LogGroup", { RetentionInDays: 30 }, 7);
+      // The later stages keep V8's defaults: only the ingest was measured with the smaller heap.
+      orders.hasResourceProperties("AWS::Lambda::Function", {
+        Environment: {
+          Variables: Match.objectLike({
+            POWERTOOLS_SERVICE_NAME: "lakestream-compact",
+            NODE_OPTIONS: "--enable-source-maps",
+          }),
+        },
+      });
     });
 
     it("get roles without any AWS managed policy (those let a function write to every log group)", () => {
