@@ -1,4 +1,4 @@
-import { cachedAsyncBuffer, parquetSchema } from "hyparquet";
+import { parquetSchema } from "hyparquet";
 import { SchemaMappingError, UndecodableFileError, UnknownFileFormatError } from "../../core/files/errors.ts";
 import {
   type Compression,
@@ -15,6 +15,7 @@ import { parquetFooter, rowGroupSpans } from "../../core/files/parquet-records.t
 import type { TableSchema } from "../../core/schema.ts";
 import { StorageError } from "../../storage/object-store.ts";
 import type { SourceFiles } from "../../storage/source-files.ts";
+import { sourceBuffer } from "./source-buffer.ts";
 
 /** How a run reads files: what the pipeline's `source.files` and the command line say. */
 export interface FileReadSettings {
@@ -98,18 +99,7 @@ async function planParquet(
   base: Pick<FilePlan, "format" | "object" | "topic">,
   reject: (e: Error & { column?: string }) => FilePlan,
 ): Promise<FilePlan | undefined> {
-  let gone = false;
-  const file = cachedAsyncBuffer({
-    byteLength: object.size,
-    slice: async (start, end) => {
-      const bytes = await source.read(object, start, end);
-      if (!bytes) {
-        gone = true;
-        throw new UndecodableFileError(object.uri, "gone while being read");
-      }
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    },
-  });
+  const { file, gone } = sourceBuffer(source, object);
   try {
     const metadata = await parquetFooter(file);
     const mismatch = firstColumnMismatch(parquetSchema(metadata), schema);
@@ -126,7 +116,7 @@ async function planParquet(
       units: units.length > 0 ? units : [{ kind: "whole" }],
     };
   } catch (e) {
-    if (gone) return undefined;
+    if (gone()) return undefined;
     if (e instanceof StorageError) throw e;
     return reject(
       new UndecodableFileError(object.uri, `cannot read the Parquet footer: ${(e as Error).message}`),

@@ -1,5 +1,4 @@
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
-import { cachedAsyncBuffer } from "hyparquet";
 import { csvRecords, splitCsv } from "../../core/files/csv-records.ts";
 import { UndecodableFileError } from "../../core/files/errors.ts";
 import {
@@ -13,6 +12,7 @@ import { parquetFooter, parquetRecords } from "../../core/files/parquet-records.
 import { StorageError } from "../../storage/object-store.ts";
 import type { SourceFiles } from "../../storage/source-files.ts";
 import type { FilePlan } from "./file-plan.ts";
+import { sourceBuffer } from "./source-buffer.ts";
 
 /** A unit's records, or what was read when they cannot be decoded (kept in quarantine). */
 export type UnitRead =
@@ -35,25 +35,14 @@ export async function readUnit(
   const { object } = plan;
   try {
     if (unit.kind === "rows") {
-      let gone = false;
-      const file = cachedAsyncBuffer({
-        byteLength: object.size,
-        slice: async (start, end) => {
-          const bytes = await source.read(object, start, end);
-          if (!bytes) {
-            gone = true;
-            throw new UndecodableFileError(object.uri, "gone while being read");
-          }
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-        },
-      });
+      const { file, gone } = sourceBuffer(source, object);
       try {
         return {
           kind: "records",
           records: await parquetRecords(file, await parquetFooter(file), unit, stream),
         };
       } catch (e) {
-        if (gone) return { kind: "gone" };
+        if (gone()) return { kind: "gone" };
         throw e;
       }
     }
