@@ -68,6 +68,13 @@ export function rowSource(row: LineageRow): RowSource {
 }
 
 /**
+ * The bytes of raw files read `traced`, kept for as long as the plan's file reference lives (one
+ * stage invocation): reading such a file again whole costs no second GET. Compressed bytes are
+ * a small fraction of the rows they decode to.
+ */
+const tracedBodies = new WeakMap<RawFileRef, Uint8Array>();
+
+/**
  * One raw file's rows with lineage and the path's partition values, each marked with its source
  * (`rowSource`) when `traced`. A file read again gives the same rows at the same positions.
  */
@@ -77,8 +84,9 @@ export async function readRawFile(
   columns?: readonly string[],
   traced = false,
 ) {
-  const body = await deps.store.get(ref.key);
+  const body = tracedBodies.get(ref) ?? (await deps.store.get(ref.key));
   if (!body) throw new CorruptFileError(ref.key, "listed as committed but missing from the lake");
+  if (traced) tracedBodies.set(ref, body);
   const schema = fileSchema(deps.pipeline);
   const rows = await readRows(ref.key, body, schema, columns && [...columns, ...LINEAGE_COLUMNS]);
   const { eventTime } = deps.pipeline.partitioning;
