@@ -32,6 +32,24 @@ export function encodeParquet(
   columns: Readonly<Record<string, unknown[]>>,
   options: ParquetOptions,
 ): Uint8Array {
+  const file = parquetFileWriter(schema, options);
+  file.append(columns);
+  return file.finish();
+}
+
+/** A Parquet file written one row group at a time. */
+export interface ParquetFileWriter {
+  /** Appends the rows given column-wise as ONE row group (none when there are no rows). */
+  append(columns: Readonly<Record<string, unknown[]>>): void;
+  /** Writes the footer and returns the file's bytes. */
+  finish(): Uint8Array;
+}
+
+/**
+ * A file whose rows arrive in parts: each part becomes a row group, so a stage rewriting a
+ * large partition holds one group's rows, not the file's. Only the encoded bytes accumulate.
+ */
+export function parquetFileWriter(schema: TableSchema, options: ParquetOptions): ParquetFileWriter {
   const writer = new ByteWriter();
   const pw = new ParquetWriter({
     writer,
@@ -43,18 +61,25 @@ export function encodeParquet(
     kvMetadata: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });
   const names = Object.keys(schema);
-  const rowCount = columns[names[0]!]?.length ?? 0;
-  pw.write({
-    columnData: names.map((name) => {
-      const col = schema[name]!;
-      const data = toParquetValues(col, columns[name] ?? []);
-      // Flink's vectorized reader takes only PLAIN booleans; the writer would pick RLE past 16 values.
-      return col.type === "boolean" ? { name, data, encoding: "PLAIN" as const } : { name, data };
-    }),
-    rowGroupSize: Math.max(rowCount, 1),
-  });
-  pw.finish();
-  return new Uint8Array(writer.getBuffer());
+  return {
+    append(columns) {
+      const rowCount = columns[names[0]!]?.length ?? 0;
+      if (rowCount === 0) return;
+      pw.write({
+        columnData: names.map((name) => {
+          const col = schema[name]!;
+          const data = toParquetValues(col, columns[name] ?? []);
+          // Flink's vectorized reader takes only PLAIN booleans; the writer would pick RLE past 16 values.
+          return col.type === "boolean" ? { name, data, encoding: "PLAIN" as const } : { name, data };
+        }),
+        rowGroupSize: rowCount,
+      });
+    },
+    finish() {
+      pw.finish();
+      return new Uint8Array(writer.getBuffer());
+    },
+  };
 }
 
 /** Storage form → what the writer takes: timestamps (epoch millis) become microseconds. */

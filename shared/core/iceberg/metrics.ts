@@ -24,22 +24,54 @@ export function fileMetrics(
   columns: Readonly<Record<string, readonly unknown[]>>,
   table: IcebergSchema,
 ): FileMetrics {
-  const m: FileMetrics = {
-    valueCounts: new Map(),
-    nullValueCounts: new Map(),
-    nanValueCounts: new Map(),
-    lowerBounds: new Map(),
-    upperBounds: new Map(),
+  const m = metricsAccumulator(schema, table);
+  m.add(columns);
+  return m.result();
+}
+
+/** File metrics gathered over a file's row groups, one `add` each: the same as over all its rows at once. */
+export interface MetricsAccumulator {
+  add(columns: Readonly<Record<string, readonly unknown[]>>): void;
+  result(): FileMetrics;
+}
+
+interface LeafState {
+  readonly type: IcebergPrimitive;
+  readonly bounded: boolean;
+  readonly compare: (a: unknown, b: unknown) => number;
+  values: number;
+  nulls: number;
+  nans: number;
+  min: unknown;
+  max: unknown;
+}
+
+/** Metrics of a file written a row group at a time: counts add up, bounds keep the extremes. */
+export function metricsAccumulator(schema: TableSchema, table: IcebergSchema): MetricsAccumulator {
+  const leaves = new Map<number, LeafState>();
+  return {
+    add(columns) {
+      for (const [name, column] of Object.entries(schema)) {
+        const field = table.fields.find((f) => f.name === name);
+        if (field) collect(leaves, column, field.id, field.type, columns[name] ?? [], true);
+      }
+    },
+    result() {
+      const m: FileMetrics = {
+        valueCounts: new Map(),
+        nullValueCounts: new Map(),
+        nanValueCounts: new Map(),
+        lowerBounds: new Map(),
+        upperBounds: new Map(),
+      };
+      for (const [id, leaf] of leaves) finish(m, id, leaf);
+      return m;
+    },
   };
-  for (const [name, column] of Object.entries(schema)) {
-    const field = table.fields.find((f) => f.name === name);
-    if (field) collect(m, column, field.id, field.type, columns[name] ?? [], true);
-  }
-  return m;
 }
 
 function collect(
-  m: FileMetrics,
+  leaves: Map<number, LeafState>,
   column: Column,
   id: number,
   type: IcebergType,
@@ -53,46 +85,65 @@ function collect(
       const childValues = values.map((v) =>
         v === null || v === undefined ? null : (v as Record<string, unknown>)[f.name],
       );
-      collect(m, child, f.id, f.type, childValues, bounded);
+      collect(leaves, child, f.id, f.type, childValues, bounded);
     }
     return;
   }
   if (column.type === "list" && typeof type !== "string" && type.type === "list") {
     const elements: unknown[] = [];
     for (const v of values) if (Array.isArray(v)) for (const e of v) elements.push(e);
-    collect(m, column.items, type["element-id"], type.element, elements, false);
+    collect(leaves, column.items, type["element-id"], type.element, elements, false);
     return;
   }
   if (typeof type !== "string") return;
-  let nulls = 0;
-  let nans = 0;
-  let min: unknown;
-  let max: unknown;
-  const compare = comparator(type);
+  let leaf = leaves.get(id);
+  if (!leaf) {
+    const t = type as IcebergPrimitive;
+    leaf = {
+      type: t,
+      bounded,
+      compare: comparator(t),
+      values: 0,
+      nulls: 0,
+      nans: 0,
+      min: undefined,
+      max: undefined,
+    };
+    leaves.set(id, leaf);
+  }
+  const { compare } = leaf;
+  let { min, max } = leaf;
   for (const v of values) {
     if (v === null || v === undefined) {
-      nulls++;
+      leaf.nulls++;
       continue;
     }
     if (typeof v === "number" && Number.isNaN(v)) {
-      nans++;
+      leaf.nans++;
       continue;
     }
     if (min === undefined || compare(v, min) < 0) min = v;
     if (max === undefined || compare(v, max) > 0) max = v;
   }
-  m.valueCounts.set(id, values.length);
-  m.nullValueCounts.set(id, nulls);
-  if (type === "double" || type === "float") m.nanValueCounts.set(id, nans);
-  if (!bounded || min === undefined) return;
+  leaf.min = min;
+  leaf.max = max;
+  leaf.values += values.length;
+}
+
+function finish(m: FileMetrics, id: number, leaf: LeafState): void {
+  const { type, min, max } = leaf;
+  m.valueCounts.set(id, leaf.values);
+  m.nullValueCounts.set(id, leaf.nulls);
+  if (type === "double" || type === "float") m.nanValueCounts.set(id, leaf.nans);
+  if (!leaf.bounded || min === undefined) return;
   if (type === "string") {
     m.lowerBounds.set(id, serializeValue(type, truncateLower(min as string)));
     const upper = truncateUpper(max as string);
     if (upper !== undefined) m.upperBounds.set(id, serializeValue(type, upper));
     return;
   }
-  m.lowerBounds.set(id, serializeValue(type as IcebergPrimitive, min));
-  m.upperBounds.set(id, serializeValue(type as IcebergPrimitive, max));
+  m.lowerBounds.set(id, serializeValue(type, min));
+  m.upperBounds.set(id, serializeValue(type, max));
 }
 
 function comparator(type: string): (a: unknown, b: unknown) => number {

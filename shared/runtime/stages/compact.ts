@@ -1,14 +1,16 @@
 import { eventsTableColumns } from "../../core/iceberg/lakestream-tables.ts";
+import { sourcePath } from "../../core/iceberg/partition.ts";
 import { offsetSpans } from "../../core/stages/dedupe.ts";
 import { compileKeyDedupe } from "../../core/stages/key-dedupe.ts";
 import { type Manifest, manifestKey, outputFileCount } from "../../core/stages/manifest.ts";
+import type { PlanDocument } from "../../core/stages/plan.ts";
 import { type CompactOutput, parseStageInput, partitionItemSchema } from "../../core/stages/stage-io.ts";
 import { fileSchema } from "../../core/table-layout.ts";
 import { type KeyDedupeContext, loadKeyDedupeContext } from "./dedupe-context.ts";
 import { loadPartitionRows } from "./raw-rows.ts";
 import { readJson, readPlan, type StageDeps, startTiming } from "./stage-deps.ts";
 import { publishPartition } from "./write-published.ts";
-import { writeVersion } from "./write-version.ts";
+import { planStreamedVersion, type StreamedVersion, writeStreamedVersion } from "./write-streamed-version.ts";
 
 /**
  * The compact stage, for one time partition of a run: merges each stale partition path's
@@ -43,7 +45,16 @@ export function createCompactStage(deps: StageDeps): (input: unknown) => Promise
     let context: Promise<KeyDedupeContext> | undefined;
     let unchanged = 0;
     const paths = Object.entries(task?.compact ?? {});
-    // One path at a time: a path's rows are in memory while it is rewritten.
+    // Iceberg: every path's rows are decided on light rows first (lineage, keys, the partition
+    // spec's columns), then the light rows are let go and each file written from whole rows
+    // read again file by file (write-streamed-version.ts). Hive: a path's rows are held whole.
+    const light = iceberg ? lightColumns(plan, table, keyDedupe?.columns ?? []) : undefined;
+    const planned: StreamedVersion[] = [];
+    const count = (outcome: { manifest: { rows: number; files: readonly unknown[] }; bytes: number }) => {
+      totals.rowsOut += outcome.manifest.rows;
+      totals.filesOut += outcome.manifest.files.length;
+      totals.bytesOut += outcome.bytes;
+    };
     for (const [path, digest] of paths) {
       if (!iceberg) {
         const current = await readJson<Manifest>(store, manifestKey(table, path));
@@ -54,9 +65,9 @@ export function createCompactStage(deps: StageDeps): (input: unknown) => Promise
       }
       const refs = (plan.files[item.partition] ?? []).filter((f) => f.partition === path);
       // Dedupe by key reads the paths around this one, once per time partition.
-      if (keyDedupe) context ??= loadKeyDedupeContext(deps, plan, item.partition, keyDedupe);
+      if (keyDedupe) context ??= loadKeyDedupeContext(deps, plan, item.partition, keyDedupe, light);
       const around = await context;
-      const loaded = around?.loaded.get(path) ?? (await loadPartitionRows(deps, refs));
+      const loaded = around?.loaded.get(path) ?? (await loadPartitionRows(deps, refs, light, iceberg));
       const rows = around ? loaded.rows.filter((r) => !around.dropped.has(r)) : loaded.rows;
       const version = {
         kind: "compacted" as const,
@@ -70,40 +81,42 @@ export function createCompactStage(deps: StageDeps): (input: unknown) => Promise
         (loaded.estimatedBytes * rows.length) / (loaded.rows.length || 1),
         targetBytes,
       );
-      const outcome = iceberg
-        ? await stage(
-            writeVersion(deps, plan, {
-              ...version,
-              owner: path,
-              digest,
-              base: plan.base?.[path] ?? null,
-              fileCount: files,
-            }),
-          )
-        : await publishPartition(deps, {
-            ...version,
-            partition: path,
-            files,
-            inputDigest: digest,
-            runId: plan.runId,
-            createdAt: plan.now,
-          });
-      if (outcome.unchanged) unchanged++;
       totals.filesIn += loaded.filesIn;
       totals.bytesIn += loaded.bytesIn;
       totals.rowsIn += loaded.rowsIn;
       totals.duplicates += loaded.duplicates;
       totals.keyDuplicates += loaded.rows.length - rows.length;
-      totals.rowsOut += outcome.manifest.rows;
-      totals.filesOut += outcome.manifest.files.length;
-      totals.bytesOut += outcome.bytes;
+      if (iceberg) {
+        const base = plan.base?.[path] ?? null;
+        planned.push(planStreamedVersion(plan, { ...version, owner: path, digest, base, fileCount: files }));
+        continue;
+      }
+      const outcome = await publishPartition(deps, {
+        ...version,
+        partition: path,
+        files,
+        inputDigest: digest,
+        runId: plan.runId,
+        createdAt: plan.now,
+      });
+      if (outcome.unchanged) unchanged++;
+      count(outcome);
+    }
+    context = undefined;
+    for (const version of planned) {
+      const staged = await writeStreamedVersion(deps, plan, version);
+      count({ manifest: { rows: staged.rows, files: staged.files }, bytes: staged.bytes });
     }
     return { partition: item.partition, paths: paths.length, ...totals, unchanged, timing: done() };
   };
 }
 
-/** A staged version in the shape of a Hive publish outcome, for the stage's totals. */
-async function stage(pending: ReturnType<typeof writeVersion>) {
-  const v = await pending;
-  return { unchanged: false, bytes: v.bytes, manifest: { rows: v.rows, files: v.files } };
+/**
+ * What compaction decides an Iceberg version on: key dedupe's columns and the partition spec's
+ * source columns (lineage is always read). The rows written are read again whole.
+ */
+function lightColumns(plan: PlanDocument, table: string, keys: readonly string[]): string[] {
+  const ref = plan.iceberg?.[table];
+  const sources = (ref?.spec.fields ?? []).map((f) => sourcePath(ref!.schema, f).split(".")[0]!);
+  return [...new Set([...keys, ...sources])];
 }

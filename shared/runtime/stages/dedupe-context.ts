@@ -8,7 +8,8 @@ import type { StageDeps } from "./stage-deps.ts";
 export interface KeyDedupeContext {
   /**
    * Partition path → its rows, deduped by offset (every path of the horizon). The paths of the
-   * time partition itself hold whole rows; the others may hold only what deciding keys reads.
+   * time partition itself hold whole rows or `ownColumns`; the others may hold only what
+   * deciding keys reads.
    */
   readonly loaded: ReadonlyMap<string, LoadedPartition>;
   readonly dropped: ReadonlySet<LineageRow>;
@@ -19,14 +20,16 @@ export interface KeyDedupeContext {
  * `timePartition` (the plan lists their files) and decides the key duplicates once, so each
  * path of the partition drops its own and no row is judged without the rows that decide it.
  * The neighbouring partitions are read for their key, event-time and lineage columns only (they
- * are decided on nothing else), unless two rows of one record tie on a key: their order reads
- * whole rows, so then everything is read whole and decided again.
+ * are decided on nothing else), and the time partition's own paths for `ownColumns` when given
+ * (traced: a caller that reads its rows again whole by `rowSource`), unless two rows of one record tie
+ * on a key: their order reads whole rows, so then everything is read whole and decided again.
  */
 export async function loadKeyDedupeContext(
   deps: StageDeps,
   plan: PlanDocument,
   timePartition: string,
   keyDedupe: KeyDedupe,
+  ownColumns?: readonly string[],
 ): Promise<KeyDedupeContext> {
   const g = deps.pipeline.partitioning.granularity;
   const load = async (whole: boolean) => {
@@ -34,7 +37,8 @@ export async function loadKeyDedupeContext(
     let projected = false;
     for (const tp of dedupeContext(timePartition, g, keyDedupe.withinMs)) {
       const refs = plan.files[tp] ?? [];
-      const columns = whole || tp === timePartition ? undefined : keyDedupe.columns;
+      const own = tp === timePartition;
+      const columns = whole ? undefined : own ? ownColumns : keyDedupe.columns;
       projected ||= columns !== undefined;
       for (const path of [...new Set(refs.map((r) => r.partition))].sort()) {
         loaded.set(
@@ -43,6 +47,7 @@ export async function loadKeyDedupeContext(
             deps,
             refs.filter((r) => r.partition === path),
             columns,
+            own && ownColumns !== undefined,
           ),
         );
       }

@@ -22,31 +22,17 @@ export interface LoadedPartition {
 /**
  * Reads the committed raw files of ONE partition path and dedupes them. Dedupe is per path:
  * a flatMap may send rows of one offset to different partitions, and those are distinct rows.
- * `columns` (top-level names) reads only those; lineage columns are always read.
+ * `columns` (top-level names) reads only those; lineage columns are always read. `traced` rows
+ * carry their `rowSource`, to be read again whole.
  */
 export async function loadPartitionRows(
   deps: StageDeps,
   refs: readonly RawFileRef[],
   columns?: readonly string[],
+  traced = false,
 ): Promise<LoadedPartition> {
-  const schema = fileSchema(deps.pipeline);
   const limit = pLimit(deps.concurrency ?? 8);
-  const { eventTime } = deps.pipeline.partitioning;
-  const eventField = eventTime === "kafka-timestamp" ? undefined : eventTime.field;
-  const files = await Promise.all(
-    refs.map((ref) =>
-      limit(async () => {
-        const body = await deps.store.get(ref.key);
-        if (!body) throw new CorruptFileError(ref.key, "listed as committed but missing from the lake");
-        const rows = await readRows(ref.key, body, schema, columns && [...columns, ...LINEAGE_COLUMNS]);
-        const restore = partitionValues(deps.pipeline, ref.partition);
-        const lineage = (r: Record<string, unknown>, i: number) =>
-          withLineage(r, ref.key, i, restore, eventField);
-        const watermark = ref.watermark === undefined ? {} : { watermark: ref.watermark };
-        return { key: ref.key, bytes: body.byteLength, rows: rows.map(lineage), ...watermark };
-      }),
-    ),
-  );
+  const files = await Promise.all(refs.map((ref) => limit(() => readRawFile(deps, ref, columns, traced))));
   const { rows, keptPerFile, duplicates } = dedupeRows(files);
   let estimatedBytes = 0;
   for (const f of files) {
@@ -63,6 +49,60 @@ export async function loadPartitionRows(
 }
 
 const LINEAGE_COLUMNS = ["_topic", "_partition", "_offset", "_ts"];
+
+/** Where a row was read from: its raw file and its position there, to read it again whole. */
+const SOURCE_FILE = Symbol("lakestream.sourceFile");
+const SOURCE_INDEX = Symbol("lakestream.sourceIndex");
+
+export interface RowSource {
+  readonly ref: RawFileRef;
+  readonly index: number;
+}
+
+type Sourced = { [SOURCE_FILE]: RawFileRef; [SOURCE_INDEX]: number };
+
+/** A row with the place it was read from (`traced` rows of `loadPartitionRows` have one). */
+export function rowSource(row: LineageRow): RowSource {
+  const r = row as unknown as Sourced;
+  return { ref: r[SOURCE_FILE], index: r[SOURCE_INDEX] };
+}
+
+/**
+ * The bytes of raw files read `traced`, kept for as long as the plan's file reference lives (one
+ * stage invocation): reading such a file again whole costs no second GET. Compressed bytes are
+ * a small fraction of the rows they decode to.
+ */
+const tracedBodies = new WeakMap<RawFileRef, Uint8Array>();
+
+/**
+ * One raw file's rows with lineage and the path's partition values, each marked with its source
+ * (`rowSource`) when `traced`. A file read again gives the same rows at the same positions.
+ */
+export async function readRawFile(
+  deps: StageDeps,
+  ref: RawFileRef,
+  columns?: readonly string[],
+  traced = false,
+) {
+  const body = tracedBodies.get(ref) ?? (await deps.store.get(ref.key));
+  if (!body) throw new CorruptFileError(ref.key, "listed as committed but missing from the lake");
+  if (traced) tracedBodies.set(ref, body);
+  const schema = fileSchema(deps.pipeline);
+  const rows = await readRows(ref.key, body, schema, columns && [...columns, ...LINEAGE_COLUMNS]);
+  const { eventTime } = deps.pipeline.partitioning;
+  const eventField = eventTime === "kafka-timestamp" ? undefined : eventTime.field;
+  const restore = partitionValues(deps.pipeline, ref.partition);
+  const lineage = (r: Record<string, unknown>, index: number) => {
+    if (traced) {
+      // Two fields, not an object per row: a partition's light rows are many.
+      (r as Partial<Sourced>)[SOURCE_FILE] = ref;
+      (r as Partial<Sourced>)[SOURCE_INDEX] = index;
+    }
+    return withLineage(r, ref.key, index, restore, eventField);
+  };
+  const watermark = ref.watermark === undefined ? {} : { watermark: ref.watermark };
+  return { key: ref.key, bytes: body.byteLength, rows: rows.map(lineage), ...watermark };
+}
 
 /**
  * A backfill dataset written by another tool may lack lineage columns: each row then gets its

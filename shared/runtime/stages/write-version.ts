@@ -40,51 +40,8 @@ export async function writeVersion(
   const ref = plan.iceberg?.[req.table];
   if (!ref) throw new Error(`the plan of run ${plan.runId} pins no Iceberg table ${req.table}`);
   const tag = ownerTag(req.table, req.owner);
-  const fields = ref.spec.fields.map((f) => {
-    const path = sourcePath(ref.schema, f);
-    const type = fieldAtPath(ref.schema, path)!.type as string;
-    const steps = path.split(".");
-    const read = (row: Readonly<Record<string, unknown>>) =>
-      steps.reduce<unknown>(
-        (v, k) => (v === null || v === undefined ? v : (v as Record<string, unknown>)[k]),
-        row,
-      );
-    return { name: f.name, transform: f.transform, read, type };
-  });
-  // Rows are grouped by their partition values; the folder name (ISO times, escaping) is made
-  // once per group, not once per row.
-  const groups = new Map<
-    string,
-    { path: string; partition: Record<string, PartitionValue>; rows: Readonly<Record<string, unknown>>[] }
-  >();
-  const values: PartitionValue[] = new Array(fields.length);
-  for (const row of req.rows) {
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      values[i] = transformValue(f.transform, f.read(row), f.type);
-    }
-    const key = values.map(valueKey).join("\u0000");
-    let g = groups.get(key);
-    if (!g) {
-      const partition: Record<string, PartitionValue> = {};
-      fields.forEach((f, i) => {
-        partition[f.name] = values[i]!;
-      });
-      g = { path: partitionPath(ref.spec, partition), partition, rows: [] };
-      groups.set(key, g);
-    }
-    g.rows.push(row);
-  }
-  const chunks = [...groups.values()]
-    .map((g) => [g.path, g] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .flatMap(([path, g]) =>
-      splitEvenly(g.rows, groups.size === 1 ? req.fileCount : 1).map((rows) => ({
-        path,
-        partition: g.partition,
-        rows,
-      })),
-    );
+  const groups = groupByPartition(ref, req.rows);
+  const chunks = versionChunks(groups, req.fileCount);
   const names = Object.keys(req.schema);
   const limit = pLimit(deps.concurrency ?? 8);
   const files: DataFile[] = await Promise.all(
@@ -112,12 +69,24 @@ export async function writeVersion(
       }),
     ),
   );
-  const { schema: _s, rows, fileCount: _f, ...meta } = req;
+  return stageVersion(deps, plan, req, tag, req.rows.length, files);
+}
+
+/** The staged document publish commits from: the version's files and what they hold. */
+export async function stageVersion(
+  deps: StageDeps,
+  plan: PlanDocument,
+  req: Omit<VersionRequest, "rows">,
+  tag: string,
+  rows: number,
+  files: DataFile[],
+): Promise<StagedVersion> {
+  const { schema: _s, fileCount: _f, ...meta } = req;
   const staged: StagedVersion = {
     format: "lakestream-staged/1",
     ...meta,
     tag,
-    rows: rows.length,
+    rows,
     bytes: files.reduce((n, f) => n + f.fileSizeInBytes, 0),
     files,
   };
@@ -127,6 +96,74 @@ export async function writeVersion(
     { contentType: "application/json" },
   );
   return staged;
+}
+
+/**
+ * The files of a version: its groups in path order, a single group cut into `fileCount` even
+ * parts. A file's index in this list is part of its name.
+ */
+export function versionChunks<R>(
+  groups: ReadonlyMap<string, PartitionGroup<R>>,
+  fileCount: number,
+): { path: string; partition: Record<string, PartitionValue>; rows: R[] }[] {
+  return [...groups.values()]
+    .map((g) => [g.path, g] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([path, g]) =>
+      splitEvenly(g.rows, groups.size === 1 ? fileCount : 1).map((rows) => ({
+        path,
+        partition: g.partition,
+        rows,
+      })),
+    );
+}
+
+export interface PartitionGroup<R> {
+  /** The folder under `data/` (ISO times, escaping), made once per group, not once per row. */
+  readonly path: string;
+  readonly partition: Record<string, PartitionValue>;
+  readonly rows: R[];
+}
+
+/**
+ * Rows grouped by the table's partition tuple, in first-seen order; each row is read only for
+ * the spec's source columns, so a caller may group light rows and write their whole rows later.
+ */
+export function groupByPartition<R extends Readonly<Record<string, unknown>>>(
+  ref: NonNullable<PlanDocument["iceberg"]>[string],
+  rows: readonly R[],
+): Map<string, PartitionGroup<R>> {
+  const fields = ref.spec.fields.map((f) => {
+    const path = sourcePath(ref.schema, f);
+    const type = fieldAtPath(ref.schema, path)!.type as string;
+    const steps = path.split(".");
+    const read = (row: Readonly<Record<string, unknown>>) =>
+      steps.reduce<unknown>(
+        (v, k) => (v === null || v === undefined ? v : (v as Record<string, unknown>)[k]),
+        row,
+      );
+    return { name: f.name, transform: f.transform, read, type };
+  });
+  const groups = new Map<string, PartitionGroup<R>>();
+  const values: PartitionValue[] = new Array(fields.length);
+  for (const row of rows) {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      values[i] = transformValue(f.transform, f.read(row), f.type);
+    }
+    const key = values.map(valueKey).join("\u0000");
+    let g = groups.get(key);
+    if (!g) {
+      const partition: Record<string, PartitionValue> = {};
+      fields.forEach((f, i) => {
+        partition[f.name] = values[i]!;
+      });
+      g = { path: partitionPath(ref.spec, partition), partition, rows: [] };
+      groups.set(key, g);
+    }
+    g.rows.push(row);
+  }
+  return groups;
 }
 
 /** A partition value as text that no value of another type or content shares. */
