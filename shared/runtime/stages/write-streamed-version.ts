@@ -4,10 +4,16 @@ import type { DataFile, PartitionValue } from "../../core/iceberg/types.ts";
 import type { LineageRow } from "../../core/stages/dedupe.ts";
 import type { PlanDocument, RawFileRef } from "../../core/stages/plan.ts";
 import type { StagedVersion } from "../../core/stages/staged-version.ts";
-import { filesOf } from "./iceberg-tables.ts";
 import { readRawFile, rowSource } from "./raw-rows.ts";
 import type { StageDeps } from "./stage-deps.ts";
-import { groupByPartition, stageVersion, type VersionRequest, versionChunks } from "./write-version.ts";
+import {
+  groupByPartition,
+  pinnedTable,
+  putDataFile,
+  stageVersion,
+  type VersionRequest,
+  versionChunks,
+} from "./write-version.ts";
 
 /** Raw files whose whole rows are held at once: the usual order reads each file once, in turn. */
 const FILES_HELD = 4;
@@ -34,8 +40,7 @@ export function planStreamedVersion(
   plan: PlanDocument,
   req: VersionRequest & { readonly rows: readonly LineageRow[] },
 ): StreamedVersion {
-  const ref = plan.iceberg?.[req.table];
-  if (!ref) throw new Error(`the plan of run ${plan.runId} pins no Iceberg table ${req.table}`);
+  const ref = pinnedTable(plan, req.table);
   const chunks = versionChunks(groupByPartition(ref, req.rows), req.fileCount).map((chunk) => {
     const files: RawFileRef[] = [];
     const ordinals = new Map<string, number>();
@@ -67,8 +72,7 @@ export async function writeStreamedVersion(
   plan: PlanDocument,
   version: StreamedVersion,
 ): Promise<StagedVersion> {
-  const ref = plan.iceberg?.[version.table];
-  if (!ref) throw new Error(`the plan of run ${plan.runId} pins no Iceberg table ${version.table}`);
+  const ref = pinnedTable(plan, version.table);
   const tag = ownerTag(version.table, version.owner);
   const held = new Map<string, readonly LineageRow[]>();
   const wholeRows = async (file: RawFileRef) => {
@@ -95,12 +99,8 @@ export async function writeStreamedVersion(
       writer.add(rows[chunk.index[i]!]!);
     }
     const encoded = writer.finish();
-    const location = `${ref.location}/data/${chunk.path}/${dataFileName(tag, version.digest, n, encoded.bytes)}`;
-    await filesOf(deps).write(location, encoded.bytes, {
-      ifAbsent: true,
-      contentType: "application/vnd.apache.parquet",
-    });
-    files.push({ ...encoded.dataFile, filePath: location });
+    const name = dataFileName(tag, version.digest, n, encoded.bytes);
+    files.push(await putDataFile(deps, ref, chunk.path, name, encoded));
   }
   const { chunks: _c, ...req } = version;
   return stageVersion(deps, plan, req, tag, version.rows, files);

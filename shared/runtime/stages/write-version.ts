@@ -6,7 +6,7 @@ import { fieldAtPath } from "../../core/iceberg/schema.ts";
 import type { DataFile, PartitionValue } from "../../core/iceberg/types.ts";
 import type { TableSchema } from "../../core/schema.ts";
 import { splitEvenly } from "../../core/stages/manifest.ts";
-import type { PlanDocument } from "../../core/stages/plan.ts";
+import type { IcebergTableRef, PlanDocument } from "../../core/stages/plan.ts";
 import {
   type StagedVersion,
   serializeStagedVersion,
@@ -37,8 +37,7 @@ export async function writeVersion(
   plan: PlanDocument,
   req: VersionRequest,
 ): Promise<StagedVersion> {
-  const ref = plan.iceberg?.[req.table];
-  if (!ref) throw new Error(`the plan of run ${plan.runId} pins no Iceberg table ${req.table}`);
+  const ref = pinnedTable(plan, req.table);
   const tag = ownerTag(req.table, req.owner);
   const groups = groupByPartition(ref, req.rows);
   const chunks = versionChunks(groups, req.fileCount);
@@ -60,16 +59,43 @@ export async function writeVersion(
           compression: deps.pipeline.sink.compression,
           metadata: { "lakestream.table": req.table },
         });
-        const location = `${ref.location}/data/${chunk.path}/${dataFileName(tag, req.digest, index, encoded.bytes)}`;
-        await filesOf(deps).write(location, encoded.bytes, {
-          ifAbsent: true,
-          contentType: "application/vnd.apache.parquet",
-        });
-        return { ...encoded.dataFile, filePath: location };
+        return putDataFile(
+          deps,
+          ref,
+          chunk.path,
+          dataFileName(tag, req.digest, index, encoded.bytes),
+          encoded,
+        );
       }),
     ),
   );
   return stageVersion(deps, plan, req, tag, req.rows.length, files);
+}
+
+/** The Iceberg table the run's plan pinned, which every version of the run is written against. */
+export function pinnedTable(plan: PlanDocument, table: string): IcebergTableRef {
+  const ref = plan.iceberg?.[table];
+  if (!ref) throw new Error(`the plan of run ${plan.runId} pins no Iceberg table ${table}`);
+  return ref;
+}
+
+/**
+ * Puts one encoded data file under the table's partition folder, by the name its content chose:
+ * `ifAbsent`, so a rerun on the same input finds the very same file there and writes nothing.
+ */
+export async function putDataFile(
+  deps: StageDeps,
+  ref: IcebergTableRef,
+  path: string,
+  name: string,
+  encoded: { readonly bytes: Uint8Array; readonly dataFile: DataFile },
+): Promise<DataFile> {
+  const location = `${ref.location}/data/${path}/${name}`;
+  await filesOf(deps).write(location, encoded.bytes, {
+    ifAbsent: true,
+    contentType: "application/vnd.apache.parquet",
+  });
+  return { ...encoded.dataFile, filePath: location };
 }
 
 /** The staged document publish commits from: the version's files and what they hold. */
