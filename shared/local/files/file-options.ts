@@ -3,11 +3,12 @@ import type { Pipeline } from "../../core/pipeline/types.ts";
 import { DEFAULT_UNIT_BYTES, type FileReadSettings } from "../../runtime/files/file-plan.ts";
 import { createS3Client } from "../../runtime/s3-client.ts";
 import { FsSourceFiles } from "../../storage/fs-source-files.ts";
-import { checkS3Endpoint } from "../../storage/open-store.ts";
+import type { ObjectStore } from "../../storage/object-store.ts";
+import { checkS3Endpoint, openStore } from "../../storage/open-store.ts";
 import { S3SourceFiles } from "../../storage/s3-source-files.ts";
 import type { SourceFiles } from "../../storage/source-files.ts";
-import { UsageError } from "../cli/errors.ts";
-import { intOption, type OptionSpecs } from "../cli/options.ts";
+import { asUsage, UsageError } from "../cli/errors.ts";
+import { intOption, lakeLocation, type OptionSpecs } from "../cli/options.ts";
 
 /** How files are read: shared by `run --files` and `backfill --from`. */
 export const FILE_READ_OPTIONS = {
@@ -34,7 +35,7 @@ export const FILE_READ_OPTIONS = {
   },
 } as const satisfies OptionSpecs;
 
-interface FileReadValues {
+export interface FileReadValues {
   format?: string;
   "csv-delimiter"?: string;
   "csv-quote"?: string;
@@ -91,4 +92,28 @@ export async function openSourceFiles(spec: string, flag: string, endpoint?: str
   const found = await stat(spec).catch(() => undefined);
   if (!found) throw new UsageError(`${flag}: no such folder or file: ${spec}`);
   return new FsSourceFiles(spec);
+}
+
+/** The flags that place the lake, beside a file source's path. */
+interface LakeValues {
+  lake?: string;
+  bucket?: string;
+  "s3-endpoint"?: string;
+}
+
+/**
+ * The lake a run writes and the files it reads (`spec`, given with `flag`). `--s3-endpoint`
+ * serves an s3:// source even when the lake is a folder, so it places the lake only when the
+ * lake is a bucket too.
+ */
+export async function openLakeAndSource(
+  values: LakeValues,
+  spec: string,
+  flag: string,
+): Promise<{ store: ObjectStore; source: SourceFiles }> {
+  const fromS3 = /^s3a?:\/\//.test(spec);
+  const lake = fromS3 && values.bucket === undefined ? { ...values, "s3-endpoint": undefined } : values;
+  const store = await asUsage(() => openStore(lakeLocation(lake)));
+  const source = await asUsage(() => openSourceFiles(spec, flag, values["s3-endpoint"]));
+  return { store, source };
 }

@@ -1,19 +1,13 @@
-import { openStore } from "../../storage/open-store.ts";
-import { asUsage, UsageError } from "../cli/errors.ts";
-import { lakeLocation, pipelineOption } from "../cli/options.ts";
-import { fileReadSettings, openSourceFiles } from "./file-options.ts";
+import { UsageError } from "../cli/errors.ts";
+import { pipelineOption } from "../cli/options.ts";
+import { stopOnSignals } from "../stop-signals.ts";
+import { type FileReadValues, fileReadSettings, openLakeAndSource } from "./file-options.ts";
 import { runFiles } from "./run-files.ts";
 
 /** The flags of `run` that the files mode reads (and the Kafka ones it refuses). */
-export interface FilesModeValues {
+export interface FilesModeValues extends FileReadValues {
   files?: string;
   pipeline?: string;
-  format?: string;
-  "csv-delimiter"?: string;
-  "csv-quote"?: string;
-  "csv-escape"?: string;
-  "csv-no-header"?: boolean;
-  "unit-mib"?: string;
   lake?: string;
   bucket?: string;
   "s3-endpoint"?: string;
@@ -41,21 +35,11 @@ export async function runFilesMode(values: FilesModeValues): Promise<number> {
   if (given) throw new UsageError(`--${given} is for Kafka; it does not go with --files`);
   const pipeline = await pipelineOption(values.pipeline);
   const settings = fileReadSettings(values, pipeline);
-  const fromS3 = /^s3a?:\/\//.test(values.files!);
-  // An S3 endpoint serves an s3:// source even when the lake is a folder.
-  const lakeValues = fromS3 && values.bucket === undefined ? { ...values, "s3-endpoint": undefined } : values;
-  const store = await asUsage(() => openStore(lakeLocation(lakeValues)));
-  const source = await asUsage(() => openSourceFiles(values.files!, "--files", values["s3-endpoint"]));
+  const { store, source } = await openLakeAndSource(values, values.files!, "--files");
   const idleSeconds = values["until-idle"] === undefined ? undefined : Number(values["until-idle"]);
   if (idleSeconds !== undefined && !(idleSeconds > 0))
     throw new UsageError("--until-idle must be a number of seconds > 0");
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  const stopping = stopOnSignals();
   const result = await runFiles({
     pipeline,
     store,
@@ -63,7 +47,7 @@ export async function runFilesMode(values: FilesModeValues): Promise<number> {
     settings,
     ...(idleSeconds === undefined ? {} : { idleMs: idleSeconds * 1000 }),
     progress: !values["no-progress"],
-    stopped: () => stopping,
+    stopped: stopping,
   });
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return 0;

@@ -3,15 +3,13 @@ import { hivePartitionValues, pathTimeSpan } from "../../../core/files/path-part
 import { defaultRunId, runDocumentKey } from "../../../core/stages/stage-io.ts";
 import type { RunRecord } from "../../../runtime/stages/run-record.ts";
 import { readJson } from "../../../runtime/stages/stage-deps.ts";
-import { openStore } from "../../../storage/open-store.ts";
-import { FILE_READ_OPTIONS, fileReadSettings, openSourceFiles } from "../../files/file-options.ts";
+import { FILE_READ_OPTIONS, fileReadSettings, openLakeAndSource } from "../../files/file-options.ts";
 import { runFiles } from "../../files/run-files.ts";
 import { Progress } from "../../main-job/progress.ts";
 import { runStages } from "../../main-job/run-stages.ts";
-import { asUsage, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import {
   LAKE_OPTIONS,
-  lakeLocation,
   type OptionSpecs,
   PIPELINE_OPTION,
   parseOptions,
@@ -76,10 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   const now = time("now", values.now) ?? Date.now();
   const pipeline = await pipelineOption(values.pipeline);
   const settings = fileReadSettings(values, pipeline);
-  const fromS3 = /^s3a?:\/\//.test(values.from);
-  const lakeValues = fromS3 && values.bucket === undefined ? { ...values, "s3-endpoint": undefined } : values;
-  const store = await asUsage(() => openStore(lakeLocation(lakeValues)));
-  const source = await asUsage(() => openSourceFiles(values.from!, "--from", values["s3-endpoint"]));
+  const { store, source } = await openLakeAndSource(values, values.from, "--from");
   const inRange = (o: SourceObject) => {
     const span = pathTimeSpan(hivePartitionValues(o.path));
     if (!span) return true;

@@ -10,6 +10,7 @@ import { KafkaEventSource } from "../../event-source/event-source.ts";
 import { looksIdle, progressLine } from "../../event-source/progress.ts";
 import { FILE_READ_OPTIONS } from "../../files/file-options.ts";
 import { runFilesMode } from "../../files/files-mode.ts";
+import { stopOnSignals } from "../../stop-signals.ts";
 import { asUsage, UsageError } from "../errors.ts";
 import {
   BROKERS_OPTION,
@@ -147,13 +148,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   const esm = await asUsage(() => new KafkaEventSource(sourceOptions, handler, { log }));
 
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  const stopping = stopOnSignals();
 
   const startedAt = Date.now();
   await esm.start();
@@ -166,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
   const tty = process.stderr.isTTY === true;
   let before = esm.stats();
   let lastPrint = Date.now();
-  while (!stopping && !esm.failure()) {
+  while (!stopping() && !esm.failure()) {
     await sleep(1_000);
     const now = esm.stats();
     if (!values["no-progress"] && (tty || Date.now() - lastPrint >= 5_000)) {
