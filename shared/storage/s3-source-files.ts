@@ -2,7 +2,7 @@ import {
   GetObjectCommand,
   type GetObjectCommandInput,
   HeadObjectCommand,
-  ListObjectsV2Command,
+  paginateListObjectsV2,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { isHiddenPath, type SourceObject } from "../core/files/file-source.ts";
@@ -37,24 +37,19 @@ export class S3SourceFiles implements SourceFiles {
 
   async list(): Promise<SourceObject[]> {
     const out: SourceObject[] = [];
-    let token: string | undefined;
     try {
-      do {
-        const page = await this.#client.send(
-          new ListObjectsV2Command({
-            Bucket: this.#bucket,
-            Prefix: this.#prefix,
-            ...(token === undefined ? {} : { ContinuationToken: token }),
-          }),
-        );
+      const pages = paginateListObjectsV2(
+        { client: this.#client },
+        { Bucket: this.#bucket, Prefix: this.#prefix },
+      );
+      for await (const page of pages) {
         for (const o of page.Contents ?? []) {
           if (o.Key === undefined || o.Key.endsWith("/")) continue;
           const path = o.Key.slice(this.#prefix.length);
           if (isHiddenPath(path)) continue;
           out.push(this.#object(o.Key, o.ETag, o.Size, o.LastModified));
         }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
+      }
     } catch (error) {
       throw s3Error(this.#prefix, "list", error);
     }

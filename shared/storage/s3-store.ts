@@ -2,9 +2,9 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type PutObjectCommandInput,
+  paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { compareKeys } from "./key-order.ts";
@@ -107,17 +107,12 @@ export class S3ObjectStore implements ObjectStore {
   async list(prefix: string): Promise<ObjectInfo[]> {
     if (prefix !== "") assertSafeKey(prefix);
     const found: ObjectInfo[] = [];
-    let token: string | undefined;
     try {
-      do {
-        const page = await this.#client.send(
-          new ListObjectsV2Command({
-            Bucket: this.#bucket,
-            Prefix: this.#prefix + prefix,
-            MaxKeys: this.#pageSize,
-            ...(token === undefined ? {} : { ContinuationToken: token }),
-          }),
-        );
+      const pages = paginateListObjectsV2(
+        { client: this.#client, pageSize: this.#pageSize },
+        { Bucket: this.#bucket, Prefix: this.#prefix + prefix },
+      );
+      for await (const page of pages) {
         for (const object of page.Contents ?? []) {
           if (object.Key === undefined) continue;
           found.push({
@@ -126,8 +121,7 @@ export class S3ObjectStore implements ObjectStore {
             lastModified: object.LastModified?.getTime() ?? 0,
           });
         }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
+      }
     } catch (error) {
       throw s3Error(prefix, "list", error);
     }
