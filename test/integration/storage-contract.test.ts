@@ -36,6 +36,17 @@ describe("S3ObjectStore specifics on the real S3Proxy server", () => {
     expect(await store.list("")).toMatchObject([{ key: "big.bin", size: 5 * 1024 * 1024 + 1 }]);
   });
 
+  it("lists every key across pages (continuation tokens), in key order", async () => {
+    const store = new S3ObjectStore({
+      client: testS3Client(),
+      bucket: await freshBucket("pages"),
+      pageSize: 2,
+    });
+    const keys = ["a/1", "a/2", "a/3", "a/4", "a/5"];
+    for (const key of [...keys].reverse()) await store.put(key, new Uint8Array([1]));
+    expect((await store.list("a/")).map((o) => o.key)).toEqual(keys);
+  });
+
   it("names the bucket and HTTP status in a permanent error for a missing bucket", async () => {
     const store = new S3ObjectStore({ client: testS3Client(), bucket: "no-such-bucket-lakestream" });
     await expect(store.put("k", new Uint8Array(1))).rejects.toMatchObject({
